@@ -1,0 +1,159 @@
+"""The values photosift passes around: frozen dataclasses and enums, no behaviour beyond small
+derived properties. Shared by every layer; imports nothing from photosift or any library."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# Bump when what analysis computes changes: a re-scan then re-analyses every file.
+ANALYSIS_VERSION = 1
+
+# Images with more pixels than this are refused unopened: a guard against decompression bombs.
+DEFAULT_MAX_PIXELS = 200_000_000
+
+# Failure categories worth retrying on the next scan even if the file looks unchanged.
+TRANSIENT_CATEGORIES = frozenset({"unreadable", "changed", "vanished"})
+
+
+class MediaType(StrEnum):
+    IMAGE = "image"
+    UNSUPPORTED = "unsupported"  # recognised, but not analysed (camera RAW for now)
+
+
+@dataclass(frozen=True, slots=True)
+class Hashes:
+    """Three 64-bit perceptual hashes as unsigned ints (bit 63 is the first hash bit)."""
+
+    ahash: int
+    dhash: int
+    phash: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A regular file found under a scan root: what `stat` said, before anything was read."""
+
+    path: str  # real path; may carry surrogate escapes for names that are not UTF-8
+    root: str
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """What the catalog knows about one file. ``error`` is set (and the analysis fields are
+    empty) when the file could not be analysed; its text before the colon is the category."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int = 0
+    device: int = 0
+    root: str | None = None
+    id: int | None = None
+    format: str | None = None
+    media_type: MediaType | None = None
+    width: int | None = None  # as displayed, after the EXIF orientation
+    height: int | None = None
+    orientation: int = 1
+    taken_at: datetime | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    software: str | None = None
+    content_hash: str | None = None
+    hashes: Hashes | None = None
+    analysis_version: int = 0
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def has_camera_exif(self) -> bool:
+        return bool(self.camera_make or self.camera_model)
+
+    @property
+    def megapixels(self) -> float:
+        return (self.width or 0) * (self.height or 0) / 1e6
+
+    @property
+    def error_category(self) -> str | None:
+        return self.error.split(":", 1)[0] if self.error else None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """What analysing one file produced: the catalog record and, for images, the small grey
+    thumbnail (``THUMB_SIZE`` squared bytes, row-major) that later stages compare."""
+
+    photo: Photo
+    thumb: bytes | None = None
+
+
+class ScanPhase(StrEnum):
+    DISCOVERING = "discovering"
+    ANALYSING = "analysing"
+    HASHING = "hashing"  # content hashes of older files whose size now collides
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """One progress event. ``done``/``total`` count files of the current phase."""
+
+    phase: ScanPhase
+    done: int = 0
+    total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    errors: int = 0
+    current: str | None = None
+    elapsed: float = 0.0
+    phase_elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Files per second in this phase."""
+        return self.done / self.phase_elapsed if self.phase_elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left in this phase, estimated from bytes when they are known."""
+        if self.phase_elapsed <= 0 or self.done == 0:
+            return None
+        if self.bytes_total and self.bytes_done:
+            return (self.bytes_total - self.bytes_done) * self.phase_elapsed / self.bytes_done
+        return (self.total - self.done) / self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    """What a scan did. ``skipped`` maps a reason category to a count; ``problems`` lists
+    (path, reason) for the files that could not be analysed in this scan."""
+
+    roots: tuple[str, ...]
+    seen: int = 0
+    analysed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    hashed: int = 0
+    bytes_read: int = 0
+    elapsed: float = 0.0
+    interrupted: bool = False
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: tuple[tuple[str, str], ...] = ()
+    unreadable_dirs: tuple[str, ...] = ()
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def rate(self) -> float:
+        return self.analysed / self.elapsed if self.elapsed > 0 else 0.0
