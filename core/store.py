@@ -158,21 +158,22 @@ class Catalog:
             ) from exc
         if os.path.isdir(path):
             raise CatalogError(f"{path} is a folder, not a catalog file")
+        # WAL is switched on only once the file is known to be ours (it persists in the file);
+        # the other pragmas hold per connection.
         db.init(
             path,
-            pragmas={
-                "journal_mode": "wal",
-                "foreign_keys": 1,
-                "synchronous": "normal",
-                "busy_timeout": 10_000,
-            },
+            pragmas={"foreign_keys": 1, "synchronous": "normal", "busy_timeout": 10_000},
         )
         try:
             db.connect(reuse_if_open=True)
             self._prepare_schema()
+            db.pragma("journal_mode", "wal")
         except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
             db.close()
             raise CatalogError(f"{path} is not a usable photosift catalog ({exc})") from exc
+        except CatalogError:
+            db.close()
+            raise
 
     def __enter__(self) -> Catalog:
         return self
@@ -253,10 +254,11 @@ class Catalog:
     # -- files --------------------------------------------------------------------------
 
     def file_states(self, roots: Sequence[str]) -> dict[str, FileState]:
-        """path -> state for every catalogued file under any of ``roots``."""
+        """path -> state for every catalogued file of ``roots``: below one of them, or found
+        through one (a followed link can lead outside)."""
         query = File.select(
             File.path, File.size, File.mtime_ns, File.analysis_version, File.error
-        ).where(_under_any(roots))
+        ).where(_in_scope(roots))
         return {
             path: FileState(size, mtime, version, error)
             for path, size, mtime, version, error in _tuples(query)
@@ -266,7 +268,7 @@ class Catalog:
         """How many analysed images have each file size, outside ``exclude_roots``."""
         query = File.select(File.size, pw.fn.COUNT(File.id)).where(File.error.is_null())
         if exclude_roots:
-            query = query.where(~_under_any(exclude_roots))
+            query = query.where(~_in_scope(exclude_roots))
         return Counter(dict(_tuples(query.group_by(File.size))))
 
     def save_results(
@@ -368,6 +370,12 @@ class Catalog:
 def _tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     """Rows of ``query`` as plain tuples, streamed."""
     return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())
+
+
+def _in_scope(roots: Sequence[str]) -> pw.Expression:
+    """SQL: the file lies below one of ``roots`` or was found through one of them."""
+    found_through = File.root.in_(Root.select(Root.id).where(Root.path.in_(list(roots))))
+    return _under_any(roots) | found_through
 
 
 def _under_any(roots: Sequence[str]) -> pw.Expression:

@@ -146,8 +146,9 @@ def test_stopping_keeps_what_was_analysed(library, catalog):
             state["checks"] += 1
         return state["checks"] >= 3
 
-    summary = scan(catalog, [str(library)], SINGLE, on_progress=on_progress,
-                   should_stop=should_stop)
+    summary = scan(
+        catalog, [str(library)], SINGLE, on_progress=on_progress, should_stop=should_stop
+    )
     assert summary.interrupted
     kept = catalog.photos() + catalog.photos(errors=True)
     assert len(kept) == 3
@@ -216,3 +217,20 @@ def test_scan_history_is_recorded(library, catalog):
     scan(catalog, [str(library)], SINGLE)
     scan(catalog, [str(library)], SINGLE)
     assert catalog.counts()["scans"] == 2
+
+
+def test_files_reached_through_a_followed_link_are_incremental_too(tmp_path, catalog):
+    elsewhere = tmp_path / "elsewhere"
+    save(scene(40, (160, 120)), elsewhere / "linked.jpg")
+    root = tmp_path / "root"
+    save(scene(41, (160, 120)), root / "own.jpg")
+    (root / "link").symlink_to(elsewhere, target_is_directory=True)
+    options = ScanOptions(workers=1, follow_symlinks=True)
+    first = scan(catalog, [str(root)], options)
+    assert first.analysed == 2
+    again = scan(catalog, [str(root)], options)
+    assert (again.analysed, again.unchanged) == (0, 2)
+    (elsewhere / "linked.jpg").unlink()
+    gone = scan(catalog, [str(root)], options)
+    assert gone.removed == 1
+    assert [p.name for p in catalog.photos()] == ["own.jpg"]

@@ -185,3 +185,14 @@ def test_ctrl_c_on_the_real_command_exits_130_without_a_traceback(tmp_path, db):
     assert proc.returncode == EXIT_INTERRUPTED, err
     assert "Traceback" not in err
     assert "Interrupted" in out
+
+
+def test_undecodable_file_names_print_and_round_trip_through_json(photos, db, capsys):
+    raw = os.path.join(os.fsencode(photos), b"caf\xe9.jpg")
+    with open(raw, "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0 broken too")
+    assert main(["scan", str(photos), "--db", db]) == EXIT_OK
+    assert "caf\\xe9.jpg: corrupt" in capsys.readouterr().out
+    main(["scan", str(photos), "--db", db, "--json"])
+    paths = [p["path"] for p in json.loads(capsys.readouterr().out)["problems"]]
+    assert raw in [os.fsencode(p) for p in paths]
