@@ -14,8 +14,16 @@ ANALYSIS_VERSION = 1
 # Images with more pixels than this are refused unopened: a guard against decompression bombs.
 DEFAULT_MAX_PIXELS = 200_000_000
 
-# Failure categories worth retrying on the next scan even if the file looks unchanged.
-TRANSIENT_CATEGORIES = frozenset({"unreadable", "changed", "vanished"})
+# Failure categories retried by the next scan even if the file looks unchanged: the cause may
+# have gone (permissions, a copy in progress), or the limit may have been raised ("too large"
+# is decided from the header alone, so retrying costs next to nothing).
+RETRY_CATEGORIES = frozenset({"unreadable", "changed", "vanished", "too large"})
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print or store as UTF-8: the undecodable bytes of a file name (kept by
+    Python as surrogate escapes) are shown as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class MediaType(StrEnum):

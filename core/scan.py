@@ -28,7 +28,7 @@ from core.discover import Discovery, DiscoveryOptions, discover, resolve_roots
 from core.models import (
     ANALYSIS_VERSION,
     DEFAULT_MAX_PIXELS,
-    TRANSIENT_CATEGORIES,
+    RETRY_CATEGORIES,
     AnalysisResult,
     Candidate,
     ScanPhase,
@@ -185,7 +185,7 @@ def _is_current(cand: Candidate, state: FileState) -> bool:
     if state.analysis_version != ANALYSIS_VERSION:
         return False
     category = state.error.split(":", 1)[0] if state.error else None
-    return category not in TRANSIENT_CATEGORIES
+    return category not in RETRY_CATEGORIES
 
 
 def _vanished(states: dict[str, FileState], found: Discovery) -> list[str]:

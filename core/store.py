@@ -25,7 +25,7 @@ from typing import Any, cast
 import peewee as pw
 
 from core.errors import CatalogError
-from core.models import AnalysisResult, Hashes, MediaType, Photo, ScanSummary
+from core.models import AnalysisResult, Hashes, MediaType, Photo, ScanSummary, printable
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x50534654  # "PSFT"
@@ -233,7 +233,7 @@ class Catalog:
         return ids
 
     def begin_scan(self, roots: Sequence[str]) -> int:
-        return Scan.create(roots="\n".join(roots)).id
+        return Scan.create(roots="\n".join(printable(root) for root in roots)).id
 
     def finish_scan(self, scan_id: int, summary: ScanSummary, status: str) -> None:
         now = datetime.now()
@@ -416,7 +416,7 @@ def _photo_row(photo: Photo, root_id: int | None, scan_id: int | None, now: date
         "dhash": h.dhash if h else None,
         "phash": h.phash if h else None,
         "analysis_version": photo.analysis_version,
-        "error": photo.error,
+        "error": printable(photo.error) if photo.error else None,
         "analysed_at": now,
     }
     return tuple(values[f.name] for f in _FILE_FIELDS)

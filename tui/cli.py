@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.errors import PhotosiftError
-from core.models import DEFAULT_MAX_PIXELS
+from core.models import DEFAULT_MAX_PIXELS, printable
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROBLEMS_SHOWN = 20
@@ -193,18 +193,13 @@ def _print_summary(summary, db_path: str, *, verbose: bool) -> None:
     if problems:
         print("Not analysed:", file=out)
         for path, reason in problems:
-            print(f"  {_printable(path)}: {reason}", file=out)
+            print(f"  {printable(path)}: {reason}", file=out)
         hidden = len(summary.problems) - len(problems)
         if hidden:
             print(f"  ... and {hidden} more (--verbose lists them all)", file=out)
     for folder in summary.unreadable_dirs:
-        print(f"Could not read folder {_printable(folder)}", file=out)
-    print(f"Catalog: {_printable(db_path)}", file=out)
-
-
-def _printable(path: str) -> str:
-    """A path that prints on any terminal: undecodable bytes shown as \\xNN."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        print(f"Could not read folder {printable(folder)}", file=out)
+    print(f"Catalog: {printable(db_path)}", file=out)
 
 
 def _duration(seconds: float) -> str:

@@ -234,3 +234,22 @@ def test_files_reached_through_a_followed_link_are_incremental_too(tmp_path, cat
     gone = scan(catalog, [str(root)], options)
     assert gone.removed == 1
     assert [p.name for p in catalog.photos()] == ["own.jpg"]
+
+
+def test_too_large_files_are_retried_when_the_limit_is_raised(tmp_path, catalog):
+    save(scene(50, (400, 300)), tmp_path / "lib/panorama.jpg")
+    small_limit = ScanOptions(workers=1, max_pixels=100_000)
+    assert scan(catalog, [str(tmp_path / "lib")], small_limit).skipped == {"too large": 1}
+    raised = scan(catalog, [str(tmp_path / "lib")], ScanOptions(workers=1))
+    assert raised.analysed == 1 and raised.skipped == {}
+
+
+def test_folder_and_file_names_that_are_not_utf8_are_scanned(tmp_path, catalog):
+    folder = os.path.join(os.fsencode(tmp_path), b"f\xf6tos")
+    save(scene(51, (200, 150)), os.path.join(folder, b"caf\xe9.jpg"))
+    (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xff broken")
+    os.rename(tmp_path / "bad.jpg", os.path.join(folder, b"\xff.jpg"))
+    summary = scan(catalog, [os.fsdecode(folder)], SINGLE)
+    assert (summary.analysed, summary.skipped) == (1, {"corrupt": 1})
+    assert [os.fsencode(p.path) for p in catalog.photos()] == [os.path.join(folder, b"caf\xe9.jpg")]
+    assert scan(catalog, [os.fsdecode(folder)], SINGLE).unchanged == 1
