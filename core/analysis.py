@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from core import formats, hashing, imaging
 from core.errors import AnalysisError
@@ -71,18 +71,10 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
     fh.seek(0)
     decoded = imaging.decode(fh, fmt, max_pixels=max_pixels)
     thumb = hashing.grey_thumbnail(decoded.rgb)
-    meta = decoded.meta
     photo = replace(
         photo,
-        format=meta.format,
+        **asdict(decoded.meta),  # its fields are named as the Photo's
         media_type=MediaType.IMAGE,
-        width=meta.width,
-        height=meta.height,
-        orientation=meta.orientation,
-        taken_at=meta.taken_at,
-        camera_make=meta.camera_make,
-        camera_model=meta.camera_model,
-        software=meta.software,
         hashes=hashing.compute_hashes(thumb),
         content_hash=hashing.content_hash(fh) if want_content_hash else None,
     )

@@ -60,7 +60,7 @@ class ScanProgressView:
 def describe(event: ScanProgress, *, bar: bool = False) -> str:
     """One line about ``event``, e.g. ``analysing 120/305 (39%) 24.1 img/s ETA 0:08``."""
     if event.phase is ScanPhase.DISCOVERING:
-        return f"finding photos: {event.done:,} so far"
+        return f"finding photos: {event.done:,} so far" if event.done else "finding photos"
     parts = [event.phase.value]
     if event.total:
         fraction = event.done / event.total
