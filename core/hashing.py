@@ -9,6 +9,7 @@ bit. Pure numpy/OpenCV; must not import the store or any UI.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import BinaryIO
 
@@ -21,11 +22,16 @@ THUMB_SIZE = 64
 HASH_BITS = 64
 _CHUNK = 1 << 20
 
-# OpenCV's DCT is orthonormal; scipy's unnormalised DCT-II (used by imagehash) weighs the
-# first row and column sqrt(2) more. Matching it keeps the median split the same.
-_DCT_WEIGHT = np.ones((8, 8), np.float32)
-_DCT_WEIGHT[0, :] *= np.sqrt(2)
-_DCT_WEIGHT[:, 0] *= np.sqrt(2)
+# pHash keeps the 8x8 lowest frequencies of a 32x32 orthonormal DCT-II of the thumbnail (box-
+# reduced 2x2). imagehash uses scipy's unnormalised DCT, which weighs the first row and column
+# sqrt(2) more; matching it keeps the median split the same. Reduction, DCT and any centred zoom
+# are linear, so each becomes one 8x64 matrix and a batch of hashes costs two matrix products.
+_DCT_SIZE, _LOW = 32, 8
+_u = np.arange(_LOW)[:, None]
+_x = np.arange(_DCT_SIZE)[None, :]
+# (The orthonormal first row would be 1/sqrt(2) of this; leaving that out is the weighting.)
+_DCT_ROWS = np.sqrt(2.0 / _DCT_SIZE) * np.cos(np.pi * (2 * _x + 1) * _u / (2 * _DCT_SIZE))
+_HALVE = np.kron(np.eye(_DCT_SIZE), [0.5, 0.5])  # 32x64: mean of each pair of pixels
 
 
 def content_hash(fh: BinaryIO) -> str:
@@ -59,11 +65,51 @@ def difference_hash(thumb: np.ndarray) -> int:
     return _pack(small[:, 1:] > small[:, :-1])
 
 
+def _zoom_matrix(zoom: float) -> np.ndarray:
+    """Rows of bilinear weights that enlarge the centre ``zoom`` of a row back to full length
+    (the same mapping as a warp about the centre by 1/zoom)."""
+    centre = (THUMB_SIZE - 1) / 2.0
+    source = centre + (np.arange(THUMB_SIZE) - centre) * zoom
+    lower = np.clip(np.floor(source).astype(int), 0, THUMB_SIZE - 2)
+    weight = source - lower
+    matrix = np.zeros((THUMB_SIZE, THUMB_SIZE))
+    rows = np.arange(THUMB_SIZE)
+    matrix[rows, lower] = 1.0 - weight
+    matrix[rows, lower + 1] += weight
+    return matrix
+
+
+@functools.cache
+def _projection(zoom: float) -> np.ndarray:
+    return _DCT_ROWS @ _HALVE @ _zoom_matrix(zoom)
+
+
+def low_frequencies(thumbs: np.ndarray, zooms: tuple[float, ...] = (1.0,)) -> np.ndarray:
+    """The weighted 8x8 low-frequency DCT blocks of a stack of ``THUMB_SIZE`` square
+    thumbnails (n, 64, 64), each first zoomed into its centre by each of ``zooms``; returns
+    shape (n, len(zooms), 8, 8). Block [u, v]: u counts vertical, v horizontal frequency."""
+    stack = np.asarray(thumbs, dtype=np.float64).reshape(-1, THUMB_SIZE, THUMB_SIZE)
+    count = len(stack)
+    out = np.empty((count, len(zooms), _LOW, _LOW))
+    for index, zoom in enumerate(zooms):
+        rows = _projection(zoom)  # (8, 64)
+        right = (stack.reshape(-1, THUMB_SIZE) @ rows.T).reshape(count, THUMB_SIZE, _LOW)
+        both = rows @ right.transpose(1, 0, 2).reshape(THUMB_SIZE, -1)  # (8, n*8)
+        out[:, index] = both.reshape(_LOW, count, _LOW).transpose(1, 0, 2)
+    return out
+
+
+def phash_bits(low: np.ndarray) -> np.ndarray:
+    """pHashes (uint64) of a stack of 8x8 blocks: each bit set above the block's median."""
+    flat = low.reshape(*low.shape[:-2], _LOW * _LOW)
+    bits = flat > np.median(flat, axis=-1, keepdims=True)
+    packed = np.packbits(bits, axis=-1)  # 8 bytes per hash, first bit most significant
+    return packed.view(">u8")[..., 0].astype(np.uint64)
+
+
 def perceptual_hash(thumb: np.ndarray) -> int:
     """pHash: the 8x8 lowest frequencies of a 32x32 DCT, each bit set above their median."""
-    small = cv2.resize(thumb, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
-    low = cv2.dct(small)[:8, :8] * _DCT_WEIGHT
-    return _pack(low > np.median(low))
+    return int(phash_bits(low_frequencies(thumb))[0, 0])
 
 
 def compute_hashes(thumb: np.ndarray) -> Hashes:

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when what analysis computes changes: a re-scan then re-analyses every file.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: pHash from an exact 2x2 reduction of the thumbnail
 
 # Images with more pixels than this are refused unopened: a guard against decompression bombs.
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -165,3 +165,67 @@ class ScanSummary:
     @property
     def rate(self) -> float:
         return self.analysed / self.elapsed if self.elapsed > 0 else 0.0
+
+
+class Tier(StrEnum):
+    """How alike a group's photos are, from the strictest: byte-identical copies, the same
+    photo saved differently, distinct shots of one moment (a burst)."""
+
+    EXACT = "exact"
+    NEAR = "near"
+    SIMILAR = "similar"
+
+
+TIER_ORDER = {Tier.EXACT: 0, Tier.NEAR: 1, Tier.SIMILAR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    photo: Photo
+    relation: Tier  # to the group's anchor
+    similarity: float  # visual similarity to the anchor, 1.0 for an exact copy
+    reference: bool = False  # in a reference folder: matched, never proposed for backup
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """Frames shot in quick succession by one camera, in capture order."""
+
+    members: tuple[str, ...]
+    keep: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    tier: Tier
+    anchor: str  # the member every other one was verified against
+    members: tuple[GroupMember, ...]  # sorted by path
+    bursts: tuple[Burst, ...] = ()
+    id: int | None = None
+    keep: str | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(m.photo.path for m in self.members)
+
+    @property
+    def size(self) -> int:
+        return sum(m.photo.size for m in self.members)
+
+    @property
+    def similarity(self) -> float:
+        return min(m.similarity for m in self.members)
+
+    @property
+    def reclaimable(self) -> int:
+        """Bytes freed by keeping one file (``keep``, else the largest) and backing up the rest;
+        files in reference folders are never counted."""
+        kept = self.keep or max(self.members, key=lambda m: (m.photo.size, m.photo.path)).photo.path
+        return sum(m.photo.size for m in self.members if m.photo.path != kept and not m.reference)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingProgress:
+    phase: str
+    done: int = 0
+    total: int = 0

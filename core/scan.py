@@ -15,10 +15,12 @@ so a re-scan of an unchanged tree starts and ends quickly. Must not import a UI.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -295,7 +297,8 @@ def _pooled(tasks: Iterable[tuple[str, bool, int]], workers: int) -> Iterator[An
 
     # spawn, not fork: the caller may have threads (the TUI's workers), and fork copies locks.
     ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(workers, initializer=_worker_init)
+    with _sigint_ignored():  # workers start with Ctrl-C ignored, before they import anything
+        pool = ctx.Pool(workers, initializer=_worker_init)
     try:
         yield from pool.imap_unordered(analysis.analyse_task, tasks, chunksize=2)
         pool.close()
@@ -304,8 +307,21 @@ def _pooled(tasks: Iterable[tuple[str, bool, int]], workers: int) -> Iterator[An
         pool.join()
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C reaches the whole process group, workers included; only the main process may
+    act on it. An ignored signal stays ignored in a spawned child, and Python leaves it so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals belong to the main thread (and a TUI gets no SIGINT from its keys)
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; only the main process decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import cv2
 

@@ -1,0 +1,381 @@
+"""Group the catalogued photos: exact copies, near-duplicates and bursts.
+
+1. **Exact**: files with the same content hash are one photo for everything below; each set
+   of two or more that matches nothing else is an *exact* group.
+2. **Candidates** come from two places: the variant pHashes of ``core.similarity`` (each
+   photo's 8 orientations at 4 zooms against every photo's plain pHash, searched with
+   ``core.hashindex`` within ``hash_radius`` bits), so mirrored, rotated and cropped copies
+   are found; and EXIF capture times (same camera, consecutive frames at most
+   ``burst_seconds`` apart), so the frames of a burst are compared even when they moved.
+3. **Verification**: every candidate pair is compared on its thumbnails, aligned; only pairs
+   at least ``threshold`` alike become links.
+4. **Clustering** (``core.clustering``): links strongest first, and two clusters join only if
+   their anchors are alike too and no person has said their photos are not duplicates, so
+   gradual changes never chain into one giant group.
+5. **Tiers**: a member is *near* (the same photo saved differently) unless the EXIF says it
+   was shot at another moment or it belongs to a burst, then *similar*. A group's tier is its
+   loosest member's.
+
+Must not import the store or any UI: photos and thumbnails come in as arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core import hashindex, similarity
+from core.clustering import Cluster, cluster
+from core.hashing import thumb_from_bytes
+from core.models import (
+    TIER_ORDER,
+    Burst,
+    Group,
+    GroupingProgress,
+    GroupMember,
+    Photo,
+    Tier,
+)
+from core.profiles import DEFAULT_PROFILE, Profile
+
+log = logging.getLogger(__name__)
+
+ThumbLoader = Callable[[Sequence[str]], dict[str, bytes]]
+ProgressCallback = Callable[[GroupingProgress], None]
+
+_LOAD_CHUNK = 2000
+_BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
+_SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingOptions:
+    threshold: float = DEFAULT_PROFILE.threshold  # visual similarity needed to link (0..1)
+    burst_seconds: float = DEFAULT_PROFILE.burst_seconds
+    hash_radius: int = 12  # variant pHash distance that makes a candidate
+    recall: float = 0.95  # of the candidate search, for pairs exactly hash_radius apart
+
+    @classmethod
+    def from_profile(cls, profile: Profile, threshold: float | None = None) -> GroupingOptions:
+        return cls(
+            threshold=profile.threshold if threshold is None else threshold,
+            burst_seconds=profile.burst_seconds,
+        )
+
+
+def group_photos(
+    photos: Iterable[Photo],
+    load_thumbs: ThumbLoader,
+    options: GroupingOptions = GroupingOptions(),
+    *,
+    not_duplicates: Collection[tuple[str, str]] = (),
+    reference_folders: Collection[str] = (),
+    on_progress: ProgressCallback | None = None,
+) -> list[Group]:
+    """Groups of the analysed ``photos``, sorted by their first path.
+
+    ``not_duplicates`` holds pairs of content hashes a person said are not duplicates (a pair
+    of one hash twice: its exact copies are not to be grouped). ``reference_folders`` are
+    folders whose files are marked ``reference`` in the result."""
+    report = on_progress or (lambda event: None)
+    usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
+    sets = _exact_sets(usable, not_duplicates)
+    reps = [s[0] for s in sets]
+    matcher = _Matcher(reps, load_thumbs, options, report)
+    forbidden = _Forbidden(sets, not_duplicates)
+    left, right, strength = matcher.links(forbidden)
+    report(GroupingProgress("clustering", 0, len(left)))
+
+    def can_join(x: Cluster, y: Cluster) -> bool:
+        return forbidden.allows(x.members, y.members) and matcher.alike(x.anchor, y.anchor)
+
+    clusters = cluster(len(reps), left, right, strength, can_join)
+    report(GroupingProgress("clustering", len(left), len(left)))
+    references = tuple(_folder_prefix(f) for f in reference_folders)
+    groups = [_visual_group(c, sets, matcher, options, references) for c in clusters]
+    grouped = {i for c in clusters for i in c.members}
+    groups += [
+        _exact_group(s, references) for i, s in enumerate(sets) if len(s) > 1 and i not in grouped
+    ]
+    return sorted(groups, key=lambda g: g.paths[0])
+
+
+def _exact_sets(
+    photos: Sequence[Photo], not_duplicates: Collection[tuple[str, str]]
+) -> list[list[Photo]]:
+    """Photos with equal content hashes together (path order), except where a person said a
+    hash's copies are not duplicates; every other photo alone."""
+    apart = {a for a, b in not_duplicates if a == b}
+    by_hash: dict[str, list[Photo]] = defaultdict(list)
+    sets: list[list[Photo]] = []
+    for photo in photos:
+        if photo.content_hash and photo.content_hash not in apart:
+            by_hash[photo.content_hash].append(photo)
+        else:
+            sets.append([photo])
+    sets.extend(by_hash.values())
+    return sorted(sets, key=lambda s: s[0].path)
+
+
+class _Forbidden:
+    """Pairs of exact sets a person said are not duplicates, by content hash."""
+
+    def __init__(self, sets: Sequence[list[Photo]], pairs: Collection[tuple[str, str]]) -> None:
+        self.hash_of = [s[0].content_hash for s in sets]
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for a, b in pairs:
+            self.apart[a].add(b)
+            self.apart[b].add(a)
+
+    def allows(self, xs: Iterable[int], ys: Iterable[int]) -> bool:
+        if not self.apart:
+            return True
+        hashes_y = {self.hash_of[i] for i in ys} - {None}
+        return not any(
+            self.apart.get(h, set()) & hashes_y for h in (self.hash_of[i] for i in xs) if h
+        )
+
+
+class _Matcher:
+    """Candidate search and verification over the representatives of the exact sets."""
+
+    def __init__(
+        self,
+        reps: Sequence[Photo],
+        load_thumbs: ThumbLoader,
+        options: GroupingOptions,
+        report: ProgressCallback,
+    ) -> None:
+        self.reps = reps
+        self.options = options
+        self.report = report
+        self.thumbs = self._load(load_thumbs)
+        self.flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
+        self.variants = self._fingerprint()
+        self._scores: dict[tuple[int, int], float] = {}
+
+    def _load(self, load_thumbs: ThumbLoader) -> np.ndarray:
+        thumbs = np.zeros((len(self.reps), 64, 64), np.uint8)
+        paths = [p.path for p in self.reps]
+        for start in range(0, len(paths), _LOAD_CHUNK):
+            self.report(GroupingProgress("loading thumbnails", start, len(paths)))
+            loaded = load_thumbs(paths[start : start + _LOAD_CHUNK])
+            for offset, path in enumerate(paths[start : start + _LOAD_CHUNK]):
+                if path in loaded:
+                    thumbs[start + offset] = thumb_from_bytes(loaded[path])
+        return thumbs
+
+    def _fingerprint(self) -> np.ndarray:
+        out = np.zeros((len(self.reps), similarity.VARIANTS), np.uint64)
+        for start in range(0, len(self.reps), _LOAD_CHUNK):
+            self.report(GroupingProgress("fingerprinting", start, len(self.reps)))
+            chunk = self.thumbs[start : start + _LOAD_CHUNK]
+            out[start : start + len(chunk)] = similarity.variant_phashes(chunk)
+        return out
+
+    # -- candidates ---------------------------------------------------------------------
+
+    def links(self, forbidden: _Forbidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Verified links (left, right, similarity) between representatives."""
+        candidates = self._hash_candidates()
+        for a, b in self._time_candidates():
+            if (b, a) not in candidates:
+                candidates.setdefault((a, b), (self.options.hash_radius + 1, 0))
+        ordered = sorted(candidates.items())
+        kept: list[tuple[int, int, float]] = []
+        for done, ((a, b), (_, variant)) in enumerate(ordered):
+            if done % 500 == 0:
+                self.report(GroupingProgress("verifying", done, len(ordered)))
+            if not forbidden.allows((a,), (b,)):
+                continue
+            score = self._verify(a, b, variant)
+            if score >= self.options.threshold:
+                kept.append((min(a, b), max(a, b), score))
+        self.report(GroupingProgress("verifying", len(ordered), len(ordered)))
+        if not kept:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        table = np.array(kept)
+        return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+
+    def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(a, b) -> (distance, variant): variant ``variant`` of ``a`` resembles ``b``."""
+        live = np.flatnonzero(~self.flat)
+        if len(live) < 2:
+            return {}
+        queries = self.variants[live].ravel()
+        index = self.variants[live, 0]
+        pairs = hashindex.near_pairs_between(
+            queries,
+            index,
+            self.options.hash_radius,
+            recall=self.options.recall,
+            on_table=lambda done, total: self.report(GroupingProgress("searching", done, total)),
+        )
+        source = live[pairs.left // similarity.VARIANTS]
+        variant = pairs.left % similarity.VARIANTS
+        target = live[pairs.right]
+        best: dict[tuple[int, int], tuple[int, int]] = {}
+        for a, v, b, d in zip(
+            source.tolist(),
+            variant.tolist(),
+            target.tolist(),
+            pairs.distance.tolist(),
+            strict=True,
+        ):
+            if a == b:
+                continue
+            key = (a, b)
+            if key not in best or d < best[key][0]:
+                best[key] = (d, v)
+        # keep one direction per pair: the closer one
+        out: dict[tuple[int, int], tuple[int, int]] = {}
+        for (a, b), found in best.items():
+            other = best.get((b, a))
+            if other is None or found < other or (found == other and a < b):
+                out[(a, b)] = found
+        return out
+
+    def _time_candidates(self) -> Iterable[tuple[int, int]]:
+        """Pairs of frames from one camera, consecutive captures within the burst window."""
+        by_camera: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+        for i, photo in enumerate(self.reps):
+            if photo.taken_at and not self.flat[i]:
+                camera = (photo.camera_make or "", photo.camera_model or "")
+                by_camera[camera].append((photo.taken_at.timestamp(), i))
+        for frames in by_camera.values():
+            frames.sort()
+            for run in _runs(frames, self.options.burst_seconds):
+                for x, (tx, a) in enumerate(run):
+                    for ty, b in run[x + 1 : x + 1 + _BURST_NEIGHBOURS]:
+                        if ty - tx >= _SAME_MOMENT:
+                            yield (a, b)
+
+    # -- verification -------------------------------------------------------------------
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - lives as long as one grouping run
+    def _prepared(self, i: int) -> similarity.Prepared:
+        return similarity.prepare(self.thumbs[i])
+
+    def _verify(self, a: int, b: int, variant: int) -> float:
+        """Similarity of ``a`` aligned by ``variant`` to ``b``; plain alignment tried too."""
+        score = similarity.compare(
+            self._prepared(a), self._prepared(b), similarity.Alignment.from_variant(variant)
+        )
+        if variant and score < self.options.threshold:
+            score = max(score, similarity.compare(self._prepared(a), self._prepared(b)))
+        key = (min(a, b), max(a, b))
+        self._scores[key] = max(score, self._scores.get(key, 0.0))  # each is a lower bound
+        return self._scores[key]
+
+    def score(self, a: int, b: int) -> float:
+        """Similarity of two representatives, aligned by their closest variant pHashes."""
+        if a == b:
+            return 1.0
+        key = (min(a, b), max(a, b))
+        if key not in self._scores:
+            if self.flat[a] or self.flat[b]:
+                return 0.0
+            there = np.bitwise_count(self.variants[a] ^ self.variants[b, 0])
+            back = np.bitwise_count(self.variants[b] ^ self.variants[a, 0])
+            if there.min() <= back.min():
+                self._verify(a, b, int(there.argmin()))
+            else:
+                self._verify(b, a, int(back.argmin()))
+        return self._scores[key]
+
+    def alike(self, a: int, b: int) -> bool:
+        return self.score(a, b) >= self.options.threshold
+
+
+def _runs(frames: list[tuple[float, int]], gap: float) -> Iterable[list[tuple[float, int]]]:
+    """Maximal runs of (time, id) whose consecutive times are at most ``gap`` apart."""
+    run = frames[:1]
+    for frame in frames[1:]:
+        if frame[0] - run[-1][0] <= gap:
+            run.append(frame)
+        else:
+            if len(run) > 1:
+                yield run
+            run = [frame]
+    if len(run) > 1:
+        yield run
+
+
+def _folder_prefix(folder: str) -> str:
+    return folder.rstrip("/") + "/"
+
+
+def _is_reference(path: str, references: tuple[str, ...]) -> bool:
+    return bool(references) and path.startswith(references)
+
+
+def _exact_group(photos: list[Photo], references: tuple[str, ...]) -> Group:
+    members = tuple(
+        GroupMember(p, Tier.EXACT, 1.0, _is_reference(p.path, references)) for p in photos
+    )
+    return Group(tier=Tier.EXACT, anchor=photos[0].path, members=members)
+
+
+def _visual_group(
+    found: Cluster,
+    sets: Sequence[list[Photo]],
+    matcher: _Matcher,
+    options: GroupingOptions,
+    references: tuple[str, ...],
+) -> Group:
+    anchor = sets[found.anchor][0]
+    bursts = [
+        Burst(members=tuple(photo.path for i in frames for photo in sets[i]))
+        for frames in _bursts(found.members, sets, options.burst_seconds)
+    ]
+    in_burst = {path for burst in bursts for path in burst.members}
+    members = []
+    for i in found.members:
+        score = round(matcher.score(found.anchor, i), 4)
+        for photo in sets[i]:
+            if i == found.anchor:
+                relation = Tier.EXACT
+            elif photo.path in in_burst or _other_moment(photo, anchor):
+                relation = Tier.SIMILAR
+            else:
+                relation = Tier.NEAR
+            reference = _is_reference(photo.path, references)
+            members.append(GroupMember(photo, relation, score, reference))
+    members.sort(key=lambda m: m.photo.path)
+    tier = max((m.relation for m in members), key=TIER_ORDER.__getitem__)
+    return Group(
+        tier=max(tier, Tier.NEAR, key=TIER_ORDER.__getitem__),
+        anchor=anchor.path,
+        members=tuple(members),
+        bursts=tuple(sorted(bursts, key=lambda b: b.members[0])),
+    )
+
+
+def _other_moment(photo: Photo, anchor: Photo) -> bool:
+    if photo.taken_at is None or anchor.taken_at is None:
+        return False
+    return abs((photo.taken_at - anchor.taken_at).total_seconds()) >= _SAME_MOMENT
+
+
+def _bursts(reps: Sequence[int], sets: Sequence[list[Photo]], window: float) -> list[list[int]]:
+    """Runs (of representatives, in capture order) of two or more distinct frames from one
+    camera whose consecutive captures are at most ``window`` seconds apart."""
+    by_camera: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+    for i in reps:
+        photo = sets[i][0]
+        if photo.taken_at:
+            camera = (photo.camera_make or "", photo.camera_model or "")
+            by_camera[camera].append((photo.taken_at.timestamp(), i))
+    runs = []
+    for frames in by_camera.values():
+        frames.sort()
+        for run in _runs(frames, window):
+            if run[-1][0] - run[0][0] >= _SAME_MOMENT:
+                runs.append([i for _, i in run])
+    return runs
