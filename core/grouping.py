@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 ThumbLoader = Callable[[Sequence[str]], dict[str, bytes]]
 ProgressCallback = Callable[[GroupingProgress], None]
 
+GROUPING_VERSION = 1  # bump when grouping changes: stored groups are then computed again
 _LOAD_CHUNK = 2000
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot

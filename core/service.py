@@ -1,16 +1,24 @@
-"""The small API the command line and the TUI call: where the catalog lives, opening it, and
-scanning. Keeps callers away from the store's and the pipeline's internals. Must not import a UI.
+"""The small API the command line and the TUI call: where the catalog lives, scanning,
+grouping, reference folders and "not duplicates" verdicts. Keeps callers away from the store's
+and the pipelines' internals. Must not import a UI.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from itertools import combinations
 
 import platformdirs
 
 from core.discover import resolve_roots
-from core.models import ScanSummary
+from core.errors import PhotosiftError
+from core.grouping import GROUPING_VERSION, GroupingOptions, group_photos
+from core.models import Group, GroupingProgress, ScanSummary
+from core.profiles import Profile, get_profile
 from core.scan import ProgressCallback, ScanOptions, StopCheck
 from core.scan import scan as _scan
 from core.store import Catalog
@@ -47,3 +55,128 @@ def scan(
     resolve_roots(paths)
     with open_catalog(db_path) as catalog:
         return _scan(catalog, paths, options, on_progress=on_progress, should_stop=should_stop)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingResult:
+    groups: list[Group]
+    profile: Profile
+    options: GroupingOptions
+    computed: bool  # False when the stored groups were still current
+    elapsed: float
+
+
+def find_groups(
+    *,
+    db_path: str | None = None,
+    profile: str | None = None,
+    threshold: float | None = None,
+    regroup: bool = False,
+    on_progress: Callable[[GroupingProgress], None] | None = None,
+) -> GroupingResult:
+    """The groups of the catalog, computed again only if the photos, verdicts, reference
+    folders or options changed since the stored grouping (or ``regroup`` asks for it)."""
+    if threshold is not None and not 0.0 < threshold <= 1.0:
+        raise PhotosiftError(f"threshold must be between 0 and 1, not {threshold}")
+    chosen = get_profile(profile)
+    options = GroupingOptions.from_profile(chosen, threshold)
+    started = time.monotonic()
+    with open_catalog(db_path) as catalog:
+        state = json.dumps(
+            {
+                "inputs": catalog.grouping_inputs(),
+                "options": asdict(options),
+                "version": GROUPING_VERSION,
+            },
+            sort_keys=True,
+        )
+        if not regroup and catalog.setting(_GROUPING_STATE) == state:
+            groups = catalog.load_groups()
+            return GroupingResult(groups, chosen, options, False, time.monotonic() - started)
+        found = group_photos(
+            catalog.photos(),
+            catalog.thumbnails,
+            options,
+            not_duplicates=catalog.not_duplicates(),
+            reference_folders=catalog.reference_folders(),
+            on_progress=on_progress,
+        )
+        groups = catalog.save_groups(found)
+        catalog.set_setting(_GROUPING_STATE, state)
+    return GroupingResult(groups, chosen, options, True, time.monotonic() - started)
+
+
+_GROUPING_STATE = "grouping_state"
+
+
+def set_reference_folders(
+    add: Sequence[str] = (), remove: Sequence[str] = (), *, db_path: str | None = None
+) -> list[str]:
+    """Mark folders as reference (their files are matched, never proposed for backup), or
+    unmark them; returns the reference folders now in force."""
+    with open_catalog(db_path) as catalog:
+        for folder in add:
+            real = os.path.realpath(os.path.expanduser(folder))
+            if not os.path.isdir(real):
+                raise PhotosiftError(f"{folder}: no such folder")
+            catalog.add_reference_folder(real)
+        for folder in remove:
+            catalog.remove_reference_folder(os.path.realpath(os.path.expanduser(folder)))
+        return catalog.reference_folders()
+
+
+def dismiss_group(group_id: int, *, db_path: str | None = None) -> Group:
+    """Record that the photos of a stored group are not duplicates of each other."""
+    with open_catalog(db_path) as catalog:
+        group = _stored_group(catalog, group_id)
+        hashes = _content_hashes(catalog, group.paths)
+        catalog.add_not_duplicates(_all_pairs(sorted(set(hashes.values()))))
+        return group
+
+
+def split_from_group(group_id: int, path: str, *, db_path: str | None = None) -> Group:
+    """Record that one photo is not a duplicate of the others in its group."""
+    real = os.path.realpath(os.path.expanduser(path))
+    with open_catalog(db_path) as catalog:
+        group = _stored_group(catalog, group_id)
+        if real not in group.paths:
+            raise PhotosiftError(f"{path} is not in group {group_id}")
+        hashes = _content_hashes(catalog, group.paths)
+        mine = hashes[real]
+        others = {h for p, h in hashes.items() if p != real and h != mine}
+        pairs = [(mine, other) for other in others]
+        if any(h == mine for p, h in hashes.items() if p != real):
+            pairs.append((mine, mine))  # its byte-identical copies are not grouped either
+        catalog.add_not_duplicates(pairs)
+        return group
+
+
+def _stored_group(catalog: Catalog, group_id: int) -> Group:
+    for group in catalog.load_groups():
+        if group.id == group_id:
+            return group
+    raise PhotosiftError(f"no group {group_id}; run 'photosift groups' to see the current ones")
+
+
+def _content_hashes(catalog: Catalog, paths: Sequence[str]) -> dict[str, str]:
+    """path -> content hash, hashing the files that have none yet (verdicts are kept by
+    content, so they outlive renames). Refuses files that changed since they were scanned."""
+    from core.analysis import content_hash_if_unchanged
+
+    hashes = {}
+    for path in paths:
+        photo = catalog.photo(path)
+        digest = photo.content_hash if photo else None
+        if photo and digest is None:
+            digest = content_hash_if_unchanged(path, photo.size, photo.mtime_ns)
+            if digest:
+                catalog.set_content_hash(path, photo.size, photo.mtime_ns, digest)
+        if digest is None:
+            raise PhotosiftError(f"{path} changed or vanished since it was scanned; scan again")
+        hashes[path] = digest
+    return hashes
+
+
+def _all_pairs(hashes: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = list(combinations(hashes, 2))
+    return pairs or [(hashes[0], hashes[0])]  # one content only: its copies are not grouped

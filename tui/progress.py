@@ -1,5 +1,5 @@
-"""Scan progress on the command line: a one-line bar redrawn in place on a terminal, plain
-lines every few seconds (and at each phase change) when the output is a file or a pipe."""
+"""Progress on the command line: a one-line bar redrawn in place on a terminal, plain lines
+every few seconds (and at each phase change) when the output is a file or a pipe."""
 
 from __future__ import annotations
 
@@ -7,23 +7,24 @@ import shutil
 import time
 from typing import TextIO
 
-from core.models import ScanPhase, ScanProgress
+from core.models import GroupingProgress, ScanPhase, ScanProgress
 
 _PLAIN_EVERY = 5.0  # seconds between lines when not on a terminal
 _BAR = 24
 
 
-class ScanProgressView:
-    """Call it with each ``ScanProgress``; use as a context manager to clear the line after."""
+class _ProgressLine:
+    """Shows one line per update: redrawn in place on a terminal, else throttled lines. Use
+    as a context manager so the line is cleared before the results are printed."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.tty = stream.isatty()
-        self.phase: ScanPhase | None = None
+        self.phase: str | None = None
         self.last_plain = 0.0
         self.drawn = False
 
-    def __enter__(self) -> ScanProgressView:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -31,30 +32,43 @@ class ScanProgressView:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
 
+    def show(self, phase: str, line: str, plain: str, detail: str | None = None) -> None:
+        if self.tty:
+            width = shutil.get_terminal_size((100, 24)).columns
+            room = width - len(line) - 3
+            if detail and room > 10:
+                line += "  " + (detail if len(detail) <= room else "…" + detail[-(room - 1) :])
+            self.stream.write("\r\x1b[K" + line[: width - 1])
+            self.stream.flush()
+            self.drawn = True
+            return
+        now = time.monotonic()
+        if phase != self.phase or now - self.last_plain >= _PLAIN_EVERY:
+            self.phase = phase
+            self.last_plain = now
+            self.stream.write(plain + "\n")
+            self.stream.flush()
+
+
+class ScanProgressView(_ProgressLine):
+    """Call it with each ``ScanProgress``."""
+
     def __call__(self, event: ScanProgress) -> None:
         if event.phase is ScanPhase.FINISHED:
             return
-        if self.tty:
-            self._draw(event)
-            return
-        now = time.monotonic()
-        if event.phase is not self.phase or now - self.last_plain >= _PLAIN_EVERY:
-            self.phase = event.phase
-            self.last_plain = now
-            self.stream.write(describe(event) + "\n")
-            self.stream.flush()
+        name = event.current.rsplit("/", 1)[-1] if event.current else None
+        self.show(event.phase.value, describe(event, bar=True), describe(event), name)
 
-    def _draw(self, event: ScanProgress) -> None:
-        width = shutil.get_terminal_size((100, 24)).columns
-        line = describe(event, bar=True)
-        if event.current:
-            room = width - len(line) - 3
-            if room > 10:
-                name = event.current.rsplit("/", 1)[-1]
-                line += "  " + (name if len(name) <= room else "…" + name[-(room - 1) :])
-        self.stream.write("\r\x1b[K" + line[: width - 1])
-        self.stream.flush()
-        self.drawn = True
+
+class GroupingProgressView(_ProgressLine):
+    """Call it with each ``GroupingProgress``."""
+
+    def __call__(self, event: GroupingProgress) -> None:
+        parts = [f"grouping: {event.phase}"]
+        if event.total:
+            parts.append(f"{event.done:,}/{event.total:,}")
+        line = "  ".join(parts[:1] + ([_bar(event.done / event.total)] if event.total else []))
+        self.show(event.phase, "  ".join([line, *parts[1:]]), " ".join(parts))
 
 
 def describe(event: ScanProgress, *, bar: bool = False) -> str:
@@ -65,9 +79,7 @@ def describe(event: ScanProgress, *, bar: bool = False) -> str:
     if event.total:
         fraction = event.done / event.total
         if bar:
-            filled = int(fraction * _BAR)
-            rest = "╺" + "─" * (_BAR - filled - 1) if filled < _BAR else ""
-            parts.append("━" * filled + rest)
+            parts.append(_bar(fraction))
         parts.append(f"{event.done:,}/{event.total:,} ({fraction:.0%})")
     if event.rate:
         parts.append(f"{event.rate:.1f} img/s")
@@ -77,6 +89,12 @@ def describe(event: ScanProgress, *, bar: bool = False) -> str:
     if event.errors:
         parts.append(f"{event.errors} skipped")
     return "  ".join(parts) if bar else " ".join(parts)
+
+
+def _bar(fraction: float) -> str:
+    filled = min(_BAR, int(fraction * _BAR))
+    rest = "╺" + "─" * (_BAR - filled - 1) if filled < _BAR else ""
+    return "━" * filled + rest
 
 
 def _clock(seconds: float) -> str:

@@ -15,7 +15,7 @@ import pytest
 from core import store
 from core.errors import CatalogError
 from core.models import ANALYSIS_VERSION, AnalysisResult, Hashes, MediaType, Photo, ScanSummary
-from core.store import Catalog
+from core.store import Catalog, schema
 
 HASHES = Hashes(ahash=1, dhash=2, phash=3)
 MTIME = 1_600_000_000_000_000_000
@@ -171,27 +171,29 @@ def test_migration_step_runs_once_when_opening_an_older_catalog(path, monkeypatc
         runs.append(database.pragma("user_version"))
         database.execute_sql("CREATE TABLE album (id INTEGER PRIMARY KEY, name TEXT)")
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store, "MIGRATIONS", {2: add_album_table})
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", {current + 1: add_album_table})
 
     with Catalog(str(path)) as catalog:
-        assert catalog.schema_version == 2
+        assert catalog.schema_version == current + 1
         assert paths(catalog.photos()) == ["/photos/a.jpg"]
     with Catalog(str(path)):
         pass
 
-    assert runs == [1]
-    assert query(path, "PRAGMA user_version") == [(2,)]
+    assert runs == [current]
+    assert query(path, "PRAGMA user_version") == [(current + 1,)]
     assert query(path, "SELECT name FROM sqlite_master WHERE name = 'album'") == [("album",)]
 
 
 def test_new_catalog_is_created_at_the_current_version_without_migrating(path, monkeypatch):
     runs = []
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store, "MIGRATIONS", {2: runs.append})
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", {current + 1: runs.append})
 
     with Catalog(str(path)) as catalog:
-        assert catalog.schema_version == 2
+        assert catalog.schema_version == current + 1
 
     assert runs == []
 

@@ -1,14 +1,8 @@
-"""The catalog: a SQLite database of everything photosift knows, through Peewee.
+"""The catalog: everything photosift knows, in one SQLite file, through Peewee.
 
-This is the only module that imports peewee. It hands out ``core.models`` dataclasses, never
-rows or queries. One catalog is open per process (the models bind to one deferred database).
-
-Conventions:
-* paths are stored as BLOBs of their file-system bytes, so names that are not UTF-8 round-trip;
-* 64-bit hashes are stored as signed integers (SQLite has no unsigned 64-bit type);
-* the schema version is ``PRAGMA user_version``; a new catalog is created at the current version
-  and an older one is brought forward by the steps in ``MIGRATIONS``;
-* ``PRAGMA application_id`` marks the file as a photosift catalog.
+The store package is the only place that imports peewee; it hands out ``core.models``
+dataclasses, never rows or queries. One catalog is open per process (the models bind to one
+deferred database, ``schema.db``). Group persistence lives in ``core.store.groups``.
 """
 
 from __future__ import annotations
@@ -16,122 +10,19 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 import peewee as pw
 
 from core.errors import CatalogError
-from core.models import AnalysisResult, Hashes, MediaType, Photo, ScanSummary, printable
-
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x50534654  # "PSFT"
-_CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit
-
-db = pw.SqliteDatabase(None)
-
-
-class PathField(pw.BlobField):
-    """A file-system path stored as its exact bytes (``os.fsencode``)."""
-
-    def db_value(self, value):
-        return None if value is None else os.fsencode(value)
-
-    def python_value(self, value):
-        return None if value is None else os.fsdecode(bytes(value))
-
-
-class Hash64Field(pw.BigIntegerField):
-    """An unsigned 64-bit hash stored as SQLite's signed 64-bit integer."""
-
-    def db_value(self, value):
-        if value is None:
-            return None
-        return value - (1 << 64) if value >= 1 << 63 else value
-
-    def python_value(self, value):
-        if value is None:
-            return None
-        return value + (1 << 64) if value < 0 else value
-
-
-class _Model(pw.Model):
-    class Meta:
-        database = db
-        legacy_table_names = False
-
-
-class Root(_Model):
-    """A folder that was scanned. ``reference`` folders are matched but never proposed for
-    backup (used by grouping)."""
-
-    id = pw.AutoField()
-    path = PathField(unique=True)
-    reference = pw.BooleanField(default=False)
-    added_at = pw.DateTimeField(default=datetime.now)
-    last_scan_at = pw.DateTimeField(null=True)
-
-
-class Scan(_Model):
-    id = pw.AutoField()
-    started_at = pw.DateTimeField(default=datetime.now)
-    finished_at = pw.DateTimeField(null=True)
-    roots = pw.TextField()  # newline-separated, for display
-    status = pw.CharField(default="running")  # running | finished | interrupted | failed
-    seen = pw.IntegerField(default=0)
-    analysed = pw.IntegerField(default=0)
-    unchanged = pw.IntegerField(default=0)
-    skipped = pw.IntegerField(default=0)
-    removed = pw.IntegerField(default=0)
-    elapsed = pw.FloatField(default=0.0)
-
-
-class File(_Model):
-    id = pw.AutoField()
-    path = PathField(unique=True)
-    root = pw.ForeignKeyField(Root, null=True, on_delete="SET NULL", backref="files")
-    scan = pw.ForeignKeyField(Scan, null=True, on_delete="SET NULL")  # scan that analysed it
-    size = pw.BigIntegerField(index=True)
-    mtime_ns = pw.BigIntegerField()
-    inode = pw.BigIntegerField(default=0)
-    device = pw.BigIntegerField(default=0)
-    format = pw.CharField(null=True)
-    media_type = pw.CharField(null=True)
-    width = pw.IntegerField(null=True)
-    height = pw.IntegerField(null=True)
-    orientation = pw.SmallIntegerField(default=1)
-    taken_at = pw.DateTimeField(null=True)
-    camera_make = pw.CharField(null=True)
-    camera_model = pw.CharField(null=True)
-    has_camera_exif = pw.BooleanField(default=False)
-    software = pw.CharField(null=True)
-    content_hash = pw.CharField(null=True, index=True)
-    ahash = Hash64Field(null=True)
-    dhash = Hash64Field(null=True)
-    phash = Hash64Field(null=True)
-    analysis_version = pw.IntegerField(default=0)
-    error = pw.TextField(null=True)
-    analysed_at = pw.DateTimeField(default=datetime.now)
-
-
-class Thumb(_Model):
-    """The small grey thumbnail of each analysed photo, apart from ``File`` so that reading
-    the catalog's metadata never pages through 4 KiB blobs."""
-
-    file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE", backref="thumb")
-    data = pw.BlobField()
-
-
-MODELS: list[type[_Model]] = [Root, Scan, File, Thumb]
-
-# version -> step that brings a catalog from version-1 to version. New catalogs are created at
-# SCHEMA_VERSION directly from the models above; these steps only ever run on older files.
-MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {}
-
-_FILE_FIELDS = [f for f in File._meta.sorted_fields if f.name != "id"]
+from core.models import AnalysisResult, Photo, ScanSummary, printable
+from core.store import schema
+from core.store.groups import GroupsMixin
+from core.store.rows import CHUNK, FILE_FIELDS, file_ids, photo_from_row, photo_to_row, tuples
+from core.store.schema import APPLICATION_ID, MODELS, File, Root, Scan, Thumb, db
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +35,7 @@ class FileState:
     error: str | None
 
 
-class Catalog:
+class Catalog(GroupsMixin):
     """An open catalog. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: str) -> None:
@@ -198,18 +89,18 @@ class Catalog:
             with db.atomic():
                 db.create_tables(MODELS)
                 db.pragma("application_id", APPLICATION_ID)
-                db.pragma("user_version", SCHEMA_VERSION)
+                db.pragma("user_version", schema.SCHEMA_VERSION)
             return
         if app_id != APPLICATION_ID:
             raise CatalogError(f"{self.path} is an SQLite database, but not a photosift catalog")
-        if version > SCHEMA_VERSION:
+        if version > schema.SCHEMA_VERSION:
             raise CatalogError(
                 f"{self.path} was written by a newer photosift (catalog schema {version}, this "
-                f"release reads up to {SCHEMA_VERSION}); upgrade photosift to use it"
+                f"release reads up to {schema.SCHEMA_VERSION}); upgrade photosift to use it"
             )
-        for step in range(version + 1, SCHEMA_VERSION + 1):
+        for step in range(version + 1, schema.SCHEMA_VERSION + 1):
             with db.atomic():
-                MIGRATIONS[step](db)
+                schema.MIGRATIONS[step](db)
                 db.pragma("user_version", step)
 
     @property
@@ -261,7 +152,7 @@ class Catalog:
         ).where(_in_scope(roots))
         return {
             path: FileState(size, mtime, version, error)
-            for path, size, mtime, version, error in _tuples(query)
+            for path, size, mtime, version, error in tuples(query)
         }
 
     def size_counts(self, exclude_roots: Sequence[str] = ()) -> Counter[int]:
@@ -269,7 +160,7 @@ class Catalog:
         query = File.select(File.size, pw.fn.COUNT(File.id)).where(File.error.is_null())
         if exclude_roots:
             query = query.where(~_in_scope(exclude_roots))
-        return Counter(dict(_tuples(query.group_by(File.size))))
+        return Counter(dict(tuples(query.group_by(File.size))))
 
     def save_results(
         self, results: Sequence[tuple[AnalysisResult, int | None]], scan_id: int | None
@@ -278,35 +169,28 @@ class Catalog:
         if not results:
             return
         now = datetime.now()
-        rows = [_photo_row(r.photo, root_id, scan_id, now) for r, root_id in results]
+        rows = [photo_to_row(r.photo, root_id, scan_id, now) for r, root_id in results]
         with db.atomic():
-            for start in range(0, len(rows), _CHUNK):
-                File.insert_many(rows[start : start + _CHUNK], fields=_FILE_FIELDS).on_conflict(
-                    conflict_target=[File.path], preserve=_FILE_FIELDS
+            for start in range(0, len(rows), CHUNK):
+                File.insert_many(rows[start : start + CHUNK], fields=FILE_FIELDS).on_conflict(
+                    conflict_target=[File.path], preserve=FILE_FIELDS
                 ).execute()
-            ids = self._ids([r.photo.path for r, _ in results])
+            ids = file_ids([r.photo.path for r, _ in results])
             thumbs = [(ids[r.photo.path], r.thumb) for r, _ in results if r.thumb is not None]
-            for start in range(0, len(thumbs), _CHUNK):
+            for start in range(0, len(thumbs), CHUNK):
                 Thumb.insert_many(
-                    thumbs[start : start + _CHUNK], fields=[Thumb.file, Thumb.data]
+                    thumbs[start : start + CHUNK], fields=[Thumb.file, Thumb.data]
                 ).on_conflict(conflict_target=[Thumb.file], preserve=[Thumb.data]).execute()
             stale = [ids[r.photo.path] for r, _ in results if r.thumb is None]
-            for start in range(0, len(stale), _CHUNK):
-                Thumb.delete().where(Thumb.file.in_(stale[start : start + _CHUNK])).execute()
-
-    def _ids(self, paths: Sequence[str]) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        for start in range(0, len(paths), _CHUNK):
-            chunk = paths[start : start + _CHUNK]
-            ids.update(_tuples(File.select(File.path, File.id).where(File.path.in_(chunk))))
-        return ids
+            for start in range(0, len(stale), CHUNK):
+                Thumb.delete().where(Thumb.file.in_(stale[start : start + CHUNK])).execute()
 
     def forget(self, paths: Sequence[str]) -> int:
         """Remove files from the catalog (not from disk). Returns how many rows went."""
         removed = 0
         with db.atomic():
-            for start in range(0, len(paths), _CHUNK):
-                chunk = paths[start : start + _CHUNK]
+            for start in range(0, len(paths), CHUNK):
+                chunk = paths[start : start + CHUNK]
                 removed += File.delete().where(File.path.in_(chunk)).execute()
         return removed
 
@@ -321,7 +205,7 @@ class Catalog:
         query = File.select().where(
             File.error.is_null() & File.content_hash.is_null() & File.size.in_(colliding)
         )
-        return [_photo(row) for row in query.order_by(File.path)]
+        return [photo_from_row(row) for row in query.order_by(File.path)]
 
     def set_content_hash(self, path: str, size: int, mtime_ns: int, digest: str) -> bool:
         """Record a content hash if the file is still the one described; False otherwise."""
@@ -342,19 +226,19 @@ class Catalog:
         query = query.where(File.error.is_null(False) if errors else File.error.is_null())
         if roots:
             query = query.where(_under_any(roots))
-        return [_photo(row) for row in query.order_by(File.path).objects()]
+        return [photo_from_row(row) for row in query.order_by(File.path).objects()]
 
     def photo(self, path: str) -> Photo | None:
         row = File.get_or_none(File.path == path)
-        return _photo(row) if row else None
+        return photo_from_row(row) if row else None
 
     def thumbnails(self, paths: Sequence[str]) -> dict[str, bytes]:
         """path -> grey thumbnail bytes, for the given files that have one."""
         out: dict[str, bytes] = {}
-        for start in range(0, len(paths), _CHUNK):
-            chunk = paths[start : start + _CHUNK]
+        for start in range(0, len(paths), CHUNK):
+            chunk = paths[start : start + CHUNK]
             query = Thumb.select(File.path, Thumb.data).join(File).where(File.path.in_(chunk))
-            out.update((path, bytes(data)) for path, data in _tuples(query))
+            out.update((path, bytes(data)) for path, data in tuples(query))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -365,11 +249,6 @@ class Catalog:
             "roots": Root.select().count(),
             "scans": Scan.select().count(),
         }
-
-
-def _tuples(query: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``query`` as plain tuples, streamed."""
-    return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())
 
 
 def _in_scope(roots: Sequence[str]) -> pw.Expression:
@@ -389,65 +268,3 @@ def _under_any(roots: Sequence[str]) -> pw.Expression:
     if clause is None:
         raise ValueError("no roots given")
     return clause
-
-
-def _photo_row(photo: Photo, root_id: int | None, scan_id: int | None, now: datetime) -> tuple:
-    h = photo.hashes
-    values = {
-        "path": photo.path,
-        "root": root_id,
-        "scan": scan_id,
-        "size": photo.size,
-        "mtime_ns": photo.mtime_ns,
-        "inode": photo.inode,
-        "device": photo.device,
-        "format": photo.format,
-        "media_type": photo.media_type.value if photo.media_type else None,
-        "width": photo.width,
-        "height": photo.height,
-        "orientation": photo.orientation,
-        "taken_at": photo.taken_at,
-        "camera_make": photo.camera_make,
-        "camera_model": photo.camera_model,
-        "has_camera_exif": photo.has_camera_exif,
-        "software": photo.software,
-        "content_hash": photo.content_hash,
-        "ahash": h.ahash if h else None,
-        "dhash": h.dhash if h else None,
-        "phash": h.phash if h else None,
-        "analysis_version": photo.analysis_version,
-        "error": printable(photo.error) if photo.error else None,
-        "analysed_at": now,
-    }
-    return tuple(values[f.name] for f in _FILE_FIELDS)
-
-
-def _photo(row: File) -> Photo:
-    hashes = None
-    if row.ahash is not None and row.dhash is not None and row.phash is not None:
-        hashes = Hashes(ahash=row.ahash, dhash=row.dhash, phash=row.phash)
-    root_path = getattr(row, "root_path", None)
-    if isinstance(root_path, bytes | memoryview):
-        root_path = os.fsdecode(bytes(root_path))
-    return Photo(
-        id=row.id,
-        path=row.path,
-        root=root_path,
-        size=row.size,
-        mtime_ns=row.mtime_ns,
-        inode=row.inode,
-        device=row.device,
-        format=row.format,
-        media_type=MediaType(row.media_type) if row.media_type else None,
-        width=row.width,
-        height=row.height,
-        orientation=row.orientation,
-        taken_at=row.taken_at,
-        camera_make=row.camera_make,
-        camera_model=row.camera_model,
-        software=row.software,
-        content_hash=row.content_hash,
-        hashes=hashes,
-        analysis_version=row.analysis_version,
-        error=row.error,
-    )

@@ -1,0 +1,91 @@
+"""Conversions between catalog rows and ``core.models`` values, and small query helpers
+shared by the store's modules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from core.models import Hashes, MediaType, Photo, printable
+from core.store.schema import File
+
+CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit
+FILE_FIELDS = [f for f in File._meta.sorted_fields if f.name != "id"]
+
+
+def file_ids(paths: Sequence[str]) -> dict[str, int]:
+    """path -> file id, for the given paths that are catalogued."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(paths), CHUNK):
+        chunk = paths[start : start + CHUNK]
+        ids.update(tuples(File.select(File.path, File.id).where(File.path.in_(chunk))))
+    return ids
+
+
+def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``query`` as plain tuples, streamed."""
+    return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())
+
+
+def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: datetime) -> tuple:
+    h = photo.hashes
+    values = {
+        "path": photo.path,
+        "root": root_id,
+        "scan": scan_id,
+        "size": photo.size,
+        "mtime_ns": photo.mtime_ns,
+        "inode": photo.inode,
+        "device": photo.device,
+        "format": photo.format,
+        "media_type": photo.media_type.value if photo.media_type else None,
+        "width": photo.width,
+        "height": photo.height,
+        "orientation": photo.orientation,
+        "taken_at": photo.taken_at,
+        "camera_make": photo.camera_make,
+        "camera_model": photo.camera_model,
+        "has_camera_exif": photo.has_camera_exif,
+        "software": photo.software,
+        "content_hash": photo.content_hash,
+        "ahash": h.ahash if h else None,
+        "dhash": h.dhash if h else None,
+        "phash": h.phash if h else None,
+        "analysis_version": photo.analysis_version,
+        "error": printable(photo.error) if photo.error else None,
+        "analysed_at": now,
+    }
+    return tuple(values[f.name] for f in FILE_FIELDS)
+
+
+def photo_from_row(row: File) -> Photo:
+    hashes = None
+    if row.ahash is not None and row.dhash is not None and row.phash is not None:
+        hashes = Hashes(ahash=row.ahash, dhash=row.dhash, phash=row.phash)
+    root_path = getattr(row, "root_path", None)
+    if isinstance(root_path, bytes | memoryview):
+        root_path = os.fsdecode(bytes(root_path))
+    return Photo(
+        id=row.id,
+        path=row.path,
+        root=root_path,
+        size=row.size,
+        mtime_ns=row.mtime_ns,
+        inode=row.inode,
+        device=row.device,
+        format=row.format,
+        media_type=MediaType(row.media_type) if row.media_type else None,
+        width=row.width,
+        height=row.height,
+        orientation=row.orientation,
+        taken_at=row.taken_at,
+        camera_make=row.camera_make,
+        camera_model=row.camera_model,
+        software=row.software,
+        content_hash=row.content_hash,
+        hashes=hashes,
+        analysis_version=row.analysis_version,
+        error=row.error,
+    )
