@@ -2,10 +2,11 @@
 
 Plain connected components (single linkage) chain: in a run of gradual changes A~B~C~D every
 neighbour is linked, and A ends up grouped with a D that looks nothing like it. Here links are
-taken strongest first, and two clusters merge only if their *anchors* (the member with the most
-links, a stand-in for the medoid) pass ``can_join``, a check the caller chooses: within the
-hash radius, visually alike, not ruled apart by a person. Every member is therefore close to
-its cluster's anchor, which bounds a cluster's diameter.
+taken strongest first, and two clusters merge only if ``can_join`` accepts the merged cluster
+around a proposed *anchor* (the member with the most links, a stand-in for the medoid; failing
+that, the other cluster's anchor). The caller's check decides what "close to the anchor" means
+(within the hash radius, visually alike, not ruled apart by a person) and should hold it for
+every member, which bounds each cluster's diameter.
 
 Pure Python on integer ids; must not import the store or any UI.
 """
@@ -24,7 +25,7 @@ class Cluster:
     members: list[int] = field(default_factory=list)
 
 
-JoinCheck = Callable[[Cluster, Cluster], bool]
+JoinCheck = Callable[[Cluster, Cluster, int], bool]  # (x, y, proposed anchor of the union)
 
 
 def cluster(
@@ -50,11 +51,16 @@ def cluster(
 
     for edge in order:
         x, y = cluster_of(int(left[edge])), cluster_of(int(right[edge]))
-        if x is y or (can_join is not None and not can_join(x, y)):
+        if x is y:
+            continue
+        preferred, other = sorted((x.anchor, y.anchor), key=lambda a: (-links[a], a))
+        anchor = next(
+            (a for a in (preferred, other) if can_join is None or can_join(x, y, a)), None
+        )
+        if anchor is None:
             continue
         keep, gone = (x, y) if len(x.members) >= len(y.members) else (y, x)
-        if (links[gone.anchor], -gone.anchor) > (links[keep.anchor], -keep.anchor):
-            keep.anchor = gone.anchor
+        keep.anchor = anchor
         for item in gone.members:
             owner[item] = keep
         keep.members.extend(gone.members)

@@ -10,11 +10,12 @@
 3. **Verification**: every candidate pair is compared on its thumbnails, aligned; only pairs
    at least ``threshold`` alike become links.
 4. **Clustering** (``core.clustering``): links strongest first, and two clusters join only if
-   their anchors are alike too and no person has said their photos are not duplicates, so
-   gradual changes never chain into one giant group.
-5. **Tiers**: a member is *near* (the same photo saved differently) unless the EXIF says it
-   was shot at another moment or it belongs to a burst, then *similar*. A group's tier is its
-   loosest member's.
+   every member of both is alike with the merged cluster's anchor and no person has said
+   their photos are not duplicates, so gradual changes never chain into one giant group.
+5. **Tiers**: a member is *similar* when it is another shot (a burst frame, or EXIF says it
+   was taken at another moment than the anchor), else *exact* if it has a byte-identical copy
+   in the group, else *near* (the same photo saved differently). A group's tier is its
+   loosest member's; a group of nothing but copies of one file is *exact*.
 
 Must not import the store or any UI: photos and thumbnails come in as arguments.
 """
@@ -42,6 +43,7 @@ from core.models import (
     Tier,
 )
 from core.profiles import DEFAULT_PROFILE, Profile
+from core.similarity import Alignment
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ GROUPING_VERSION = 1  # bump when grouping changes: stored groups are then compu
 _LOAD_CHUNK = 2000
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
+_NO_MATCH = 1 << 30
+_PLAIN = similarity.Alignment()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,11 @@ def group_photos(
     left, right, strength = matcher.links(forbidden)
     report(GroupingProgress("clustering", 0, len(left)))
 
-    def can_join(x: Cluster, y: Cluster) -> bool:
-        return forbidden.allows(x.members, y.members) and matcher.alike(x.anchor, y.anchor)
+    def can_join(x: Cluster, y: Cluster, anchor: int) -> bool:
+        """Nobody said they differ, and every member looks like the merged cluster's anchor."""
+        return forbidden.allows(x.members, y.members) and all(
+            matcher.alike(anchor, member) for member in (*x.members, *y.members)
+        )
 
     clusters = cluster(len(reps), left, right, strength, can_join)
     report(GroupingProgress("clustering", len(left), len(left)))
@@ -185,16 +192,16 @@ class _Matcher:
         """Verified links (left, right, similarity) between representatives."""
         candidates = self._hash_candidates()
         for a, b in self._time_candidates():
-            if (b, a) not in candidates:
-                candidates.setdefault((a, b), (self.options.hash_radius + 1, 0))
+            if (a, b) not in candidates and (b, a) not in candidates:
+                candidates[(a, b)] = (self.options.hash_radius + 1, _PLAIN)
         ordered = sorted(candidates.items())
         kept: list[tuple[int, int, float]] = []
-        for done, ((a, b), (_, variant)) in enumerate(ordered):
+        for done, ((a, b), (_, alignment)) in enumerate(ordered):
             if done % 500 == 0:
                 self.report(GroupingProgress("verifying", done, len(ordered)))
             if not forbidden.allows((a,), (b,)):
                 continue
-            score = self._verify(a, b, variant)
+            score = self._verify(a, b, alignment)
             if score >= self.options.threshold:
                 kept.append((min(a, b), max(a, b), score))
         self.report(GroupingProgress("verifying", len(ordered), len(ordered)))
@@ -204,43 +211,46 @@ class _Matcher:
         table = np.array(kept)
         return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
 
-    def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """(a, b) -> (distance, variant): variant ``variant`` of ``a`` resembles ``b``."""
+    def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, Alignment]]:
+        """(a, b) -> (distance, alignment): ``a`` so aligned resembles ``b``. Two searches:
+        every variant of each photo against every photo's plain pHash (orientation, crops,
+        turns), and the centres against each other (edits near the edges, e.g. watermarks)."""
         live = np.flatnonzero(~self.flat)
         if len(live) < 2:
             return {}
-        queries = self.variants[live].ravel()
-        index = self.variants[live, 0]
-        pairs = hashindex.near_pairs_between(
-            queries,
-            index,
-            self.options.hash_radius,
-            recall=self.options.recall,
-            on_table=lambda done, total: self.report(GroupingProgress("searching", done, total)),
+        centre = similarity.CENTRE_VIEW * similarity.DIHEDRAL
+        found: dict[tuple[int, int], tuple[int, Alignment]] = {}
+        searches = (
+            (self.variants[live], self.variants[live, 0], similarity.Alignment.from_variant),
+            (
+                self.variants[live, centre : centre + similarity.DIHEDRAL],
+                self.variants[live, centre],
+                _turn_only,
+            ),
         )
-        source = live[pairs.left // similarity.VARIANTS]
-        variant = pairs.left % similarity.VARIANTS
-        target = live[pairs.right]
-        best: dict[tuple[int, int], tuple[int, int]] = {}
-        for a, v, b, d in zip(
-            source.tolist(),
-            variant.tolist(),
-            target.tolist(),
-            pairs.distance.tolist(),
-            strict=True,
-        ):
-            if a == b:
-                continue
-            key = (a, b)
-            if key not in best or d < best[key][0]:
-                best[key] = (d, v)
-        # keep one direction per pair: the closer one
-        out: dict[tuple[int, int], tuple[int, int]] = {}
-        for (a, b), found in best.items():
-            other = best.get((b, a))
-            if other is None or found < other or (found == other and a < b):
-                out[(a, b)] = found
-        return out
+        for queries, index, alignment_of in searches:
+            per_photo = queries.shape[1]
+            pairs = hashindex.near_pairs_between(
+                queries.ravel(),
+                index,
+                self.options.hash_radius,
+                recall=self.options.recall,
+                on_table=lambda done, total: self.report(
+                    GroupingProgress("searching", done, total)
+                ),
+            )
+            for q, i, d in zip(
+                pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
+            ):
+                a, b = int(live[q // per_photo]), int(live[i])
+                if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
+                    found[(a, b)] = (d, alignment_of(q % per_photo))
+        # one direction per pair: the closer one
+        return {
+            (a, b): hit
+            for (a, b), hit in found.items()
+            if (b, a) not in found or (hit[0], a) < (found[(b, a)][0], b)
+        }
 
     def _time_candidates(self) -> Iterable[tuple[int, int]]:
         """Pairs of frames from one camera, consecutive captures within the burst window."""
@@ -263,12 +273,10 @@ class _Matcher:
     def _prepared(self, i: int) -> similarity.Prepared:
         return similarity.prepare(self.thumbs[i])
 
-    def _verify(self, a: int, b: int, variant: int) -> float:
-        """Similarity of ``a`` aligned by ``variant`` to ``b``; plain alignment tried too."""
-        score = similarity.compare(
-            self._prepared(a), self._prepared(b), similarity.Alignment.from_variant(variant)
-        )
-        if variant and score < self.options.threshold:
+    def _verify(self, a: int, b: int, alignment: Alignment) -> float:
+        """Similarity of ``a`` aligned to ``b``; the plain alignment is tried too."""
+        score = similarity.compare(self._prepared(a), self._prepared(b), alignment)
+        if alignment != _PLAIN and score < self.options.threshold:
             score = max(score, similarity.compare(self._prepared(a), self._prepared(b)))
         key = (min(a, b), max(a, b))
         self._scores[key] = max(score, self._scores.get(key, 0.0))  # each is a lower bound
@@ -285,13 +293,18 @@ class _Matcher:
             there = np.bitwise_count(self.variants[a] ^ self.variants[b, 0])
             back = np.bitwise_count(self.variants[b] ^ self.variants[a, 0])
             if there.min() <= back.min():
-                self._verify(a, b, int(there.argmin()))
+                self._verify(a, b, similarity.Alignment.from_variant(int(there.argmin())))
             else:
-                self._verify(b, a, int(back.argmin()))
+                self._verify(b, a, similarity.Alignment.from_variant(int(back.argmin())))
         return self._scores[key]
 
     def alike(self, a: int, b: int) -> bool:
         return self.score(a, b) >= self.options.threshold
+
+
+def _turn_only(k: int) -> Alignment:
+    """The alignment of a centre-to-centre match: dihedral ``k``, same scale."""
+    return similarity.Alignment(k=k)
 
 
 def _runs(frames: list[tuple[float, int]], gap: float) -> Iterable[list[tuple[float, int]]]:
@@ -340,10 +353,10 @@ def _visual_group(
     for i in found.members:
         score = round(matcher.score(found.anchor, i), 4)
         for photo in sets[i]:
-            if i == found.anchor:
-                relation = Tier.EXACT
-            elif photo.path in in_burst or _other_moment(photo, anchor):
-                relation = Tier.SIMILAR
+            if photo.path in in_burst or _other_moment(photo, anchor):
+                relation = Tier.SIMILAR  # another shot
+            elif len(sets[i]) > 1:
+                relation = Tier.EXACT  # has a byte-identical copy in the group
             else:
                 relation = Tier.NEAR
             reference = _is_reference(photo.path, references)

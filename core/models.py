@@ -182,8 +182,9 @@ TIER_ORDER = {Tier.EXACT: 0, Tier.NEAR: 1, Tier.SIMILAR: 2}
 @dataclass(frozen=True, slots=True)
 class GroupMember:
     photo: Photo
-    relation: Tier  # to the group's anchor
-    similarity: float  # visual similarity to the anchor, 1.0 for an exact copy
+    relation: Tier  # exact: has a byte-identical copy here; near: same photo saved
+    # differently; similar: another shot (a burst frame, another capture time)
+    similarity: float  # visual similarity to the group's anchor (1.0: identical)
     reference: bool = False  # in a reference folder: matched, never proposed for backup
 
 

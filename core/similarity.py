@@ -30,6 +30,7 @@ from core.hashing import low_frequencies, phash_bits
 # scaled back up, turned ``angle`` degrees. Zooms catch copies cut down at the borders, the
 # turned views copies straightened by a few degrees (and cropped to hide the corners).
 VIEWS = ((1.0, 0.0), (0.92, 0.0), (0.85, 0.0), (0.78, 0.0), (0.95, 3.0), (0.95, -3.0))
+CENTRE_VIEW = 3  # the view that leaves out the edges (watermarks, bars, frames)
 DIHEDRAL = 8  # k < 4: rotated k quarter turns anticlockwise; k >= 4: then mirrored
 VARIANTS = len(VIEWS) * DIHEDRAL
 FLAT_STD = 3.0  # a thumbnail this uniform (blank, black) is matched only by content hash
