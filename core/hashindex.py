@@ -55,9 +55,11 @@ def plan(n_left: int, n_right: int, radius: int, recall: float = 0.99) -> Plan:
     """Bits per table so that random collisions stay near two per hash, and enough tables to
     reach ``recall`` for pairs exactly ``radius`` bits apart."""
     pairs = max(1, n_left) * max(1, n_right)
-    bits = math.ceil(math.log2(max(2.0, pairs / (2.0 * (n_left + n_right)))))
+    bits = math.ceil(math.log2(max(2.0, pairs / (2.0 * max(1, n_left + n_right)))))
     bits = min(max(bits, 8), HASH_BITS - radius - 1)
     agree = _agree(radius, bits)
+    if agree >= 1.0:  # radius 0: equal hashes agree on every bit
+        return Plan(bits=bits, tables=1)
     tables = max(1, math.ceil(math.log(1.0 - recall) / math.log(1.0 - agree)))
     return Plan(bits=bits, tables=tables)
 
