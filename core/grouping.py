@@ -7,8 +7,10 @@
    ``core.hashindex`` within ``hash_radius`` bits), so mirrored, rotated and cropped copies
    are found; and EXIF capture times (same camera, consecutive frames at most
    ``burst_seconds`` apart), so the frames of a burst are compared even when they moved.
-3. **Verification**: every candidate pair is compared on its thumbnails, aligned; only pairs
-   at least ``threshold`` alike become links.
+3. **Verification**: every candidate pair is compared on its thumbnails, aligned. Frames of
+   one burst become links at ``threshold``; other pairs need more the further apart their
+   hashes are (copies of one photo sit within a few bits and correlate above 0.98, while two
+   featureless photos, a sky and a fog, may correlate well but never hash that close).
 4. **Clustering** (``core.clustering``): links strongest first, and two clusters join only if
    every member of both is alike with the merged cluster's anchor and no person has said
    their photos are not duplicates, so gradual changes never chain into one giant group.
@@ -50,11 +52,16 @@ log = logging.getLogger(__name__)
 ThumbLoader = Callable[[Sequence[str]], dict[str, bytes]]
 ProgressCallback = Callable[[GroupingProgress], None]
 
-GROUPING_VERSION = 1  # bump when grouping changes: stored groups are then computed again
+GROUPING_VERSION = 2  # bump when grouping changes: stored groups are then computed again
 _LOAD_CHUNK = 2000
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
 _NO_MATCH = 1 << 30
+# Copies of one photo sit within a few bits of each other in some variant (8 at most on the
+# benchmark corpora, all with similarity above 0.98); beyond that, each further bit asks for
+# more similarity, so two smooth, featureless photos that happen to correlate stay apart.
+_FREE_DISTANCE = 8
+_STRICTER_PER_BIT = 0.03
 _PLAIN = similarity.Alignment()
 
 
@@ -165,6 +172,8 @@ class _Matcher:
         self.thumbs = self._load(load_thumbs)
         self.flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
         self.variants = self._fingerprint()
+        self.bursts = self._burst_runs()
+        self.run_of = {i: n for n, run in enumerate(self.bursts) for i in run}
         self._scores: dict[tuple[int, int], float] = {}
 
     def _load(self, load_thumbs: ThumbLoader) -> np.ndarray:
@@ -202,7 +211,7 @@ class _Matcher:
             if not forbidden.allows((a,), (b,)):
                 continue
             score = self._verify(a, b, alignment)
-            if score >= self.options.threshold:
+            if score >= self.required(a, b):
                 kept.append((min(a, b), max(a, b), score))
         self.report(GroupingProgress("verifying", len(ordered), len(ordered)))
         if not kept:
@@ -252,20 +261,27 @@ class _Matcher:
             if (b, a) not in found or (hit[0], a) < (found[(b, a)][0], b)
         }
 
-    def _time_candidates(self) -> Iterable[tuple[int, int]]:
-        """Pairs of frames from one camera, consecutive captures within the burst window."""
+    def _burst_runs(self) -> list[list[int]]:
+        """Runs of frames from one camera whose consecutive captures are at most
+        ``burst_seconds`` apart, in capture order."""
         by_camera: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
         for i, photo in enumerate(self.reps):
             if photo.taken_at and not self.flat[i]:
                 camera = (photo.camera_make or "", photo.camera_model or "")
                 by_camera[camera].append((photo.taken_at.timestamp(), i))
+        runs = []
         for frames in by_camera.values():
             frames.sort()
-            for run in _runs(frames, self.options.burst_seconds):
-                for x, (tx, a) in enumerate(run):
-                    for ty, b in run[x + 1 : x + 1 + _BURST_NEIGHBOURS]:
-                        if ty - tx >= _SAME_MOMENT:
-                            yield (a, b)
+            runs += [[i for _, i in run] for run in _runs(frames, self.options.burst_seconds)]
+        return runs
+
+    def _time_candidates(self) -> Iterable[tuple[int, int]]:
+        """Pairs of frames of one run, each with its next few frames, at distinct moments."""
+        for run in self.bursts:
+            for x, a in enumerate(run):
+                for b in run[x + 1 : x + 1 + _BURST_NEIGHBOURS]:
+                    if not _same_moment(self.reps[a], self.reps[b]):
+                        yield (a, b)
 
     # -- verification -------------------------------------------------------------------
 
@@ -298,8 +314,29 @@ class _Matcher:
                 self._verify(b, a, similarity.Alignment.from_variant(int(back.argmin())))
         return self._scores[key]
 
+    def distance(self, a: int, b: int) -> int:
+        """The closest any variant of one comes to the other's plain or centre pHash."""
+        centre = similarity.CENTRE_VIEW * similarity.DIHEDRAL
+        va, vb = self.variants[a], self.variants[b]
+        return int(
+            min(
+                np.bitwise_count(va ^ vb[0]).min(),
+                np.bitwise_count(vb ^ va[0]).min(),
+                np.bitwise_count(va[centre : centre + similarity.DIHEDRAL] ^ vb[centre]).min(),
+            )
+        )
+
+    def required(self, a: int, b: int) -> float:
+        """The similarity two representatives need to be linked: the threshold for frames of
+        one burst; otherwise more, the further apart their hashes (two kinds of evidence)."""
+        run = self.run_of.get(a)
+        if run is not None and run == self.run_of.get(b):
+            return self.options.threshold
+        extra = max(0, self.distance(a, b) - _FREE_DISTANCE) * _STRICTER_PER_BIT
+        return self.options.threshold + extra
+
     def alike(self, a: int, b: int) -> bool:
-        return self.score(a, b) >= self.options.threshold
+        return a == b or self.score(a, b) >= self.required(a, b)
 
 
 def _turn_only(k: int) -> Alignment:
@@ -344,10 +381,12 @@ def _visual_group(
     references: tuple[str, ...],
 ) -> Group:
     anchor = sets[found.anchor][0]
-    bursts = [
-        Burst(members=tuple(photo.path for i in frames for photo in sets[i]))
-        for frames in _bursts(found.members, sets, options.burst_seconds)
-    ]
+    inside = set(found.members)
+    bursts = []
+    for run in matcher.bursts:
+        frames = [i for i in run if i in inside]
+        if len(frames) > 1 and not _same_moment(sets[frames[0]][0], sets[frames[-1]][0]):
+            bursts.append(Burst(members=tuple(p.path for i in frames for p in sets[i])))
     in_burst = {path for burst in bursts for path in burst.members}
     members = []
     for i in found.members:
@@ -372,24 +411,12 @@ def _visual_group(
 
 
 def _other_moment(photo: Photo, anchor: Photo) -> bool:
+    """Both capture times are known and differ: two shots, not two copies of one."""
     if photo.taken_at is None or anchor.taken_at is None:
         return False
-    return abs((photo.taken_at - anchor.taken_at).total_seconds()) >= _SAME_MOMENT
+    return not _same_moment(photo, anchor)
 
 
-def _bursts(reps: Sequence[int], sets: Sequence[list[Photo]], window: float) -> list[list[int]]:
-    """Runs (of representatives, in capture order) of two or more distinct frames from one
-    camera whose consecutive captures are at most ``window`` seconds apart."""
-    by_camera: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
-    for i in reps:
-        photo = sets[i][0]
-        if photo.taken_at:
-            camera = (photo.camera_make or "", photo.camera_model or "")
-            by_camera[camera].append((photo.taken_at.timestamp(), i))
-    runs = []
-    for frames in by_camera.values():
-        frames.sort()
-        for run in _runs(frames, window):
-            if run[-1][0] - run[0][0] >= _SAME_MOMENT:
-                runs.append([i for _, i in run])
-    return runs
+def _same_moment(a: Photo, b: Photo) -> bool:
+    assert a.taken_at is not None and b.taken_at is not None
+    return abs((a.taken_at - b.taken_at).total_seconds()) < _SAME_MOMENT

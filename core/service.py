@@ -82,28 +82,51 @@ def find_groups(
     options = GroupingOptions.from_profile(chosen, threshold)
     started = time.monotonic()
     with open_catalog(db_path) as catalog:
-        state = json.dumps(
-            {
-                "inputs": catalog.grouping_inputs(),
-                "options": asdict(options),
-                "version": GROUPING_VERSION,
-            },
-            sort_keys=True,
-        )
-        if not regroup and catalog.setting(_GROUPING_STATE) == state:
+        if not regroup and catalog.setting(_GROUPING_STATE) == catalog_state(catalog, options):
             groups = catalog.load_groups()
             return GroupingResult(groups, chosen, options, False, time.monotonic() - started)
-        found = group_photos(
-            catalog.photos(),
-            catalog.thumbnails,
-            options,
-            not_duplicates=catalog.not_duplicates(),
-            reference_folders=catalog.reference_folders(),
-            on_progress=on_progress,
-        )
-        groups = catalog.save_groups(found)
-        catalog.set_setting(_GROUPING_STATE, state)
+        found = _group(catalog, options, on_progress)
+        if _hash_members(catalog, found, catalog.verdict_sizes()):
+            # verdicts are kept by content hash: members hashed just now may be ruled apart
+            found = _group(catalog, options, on_progress)
+        catalog.save_groups(found)
+        catalog.set_setting(_GROUPING_STATE, catalog_state(catalog, options))
+        groups = catalog.load_groups()
     return GroupingResult(groups, chosen, options, True, time.monotonic() - started)
+
+
+def catalog_state(catalog: Catalog, options: GroupingOptions) -> str:
+    """What a stored grouping was computed from; equal states give equal groups."""
+    inputs = {"inputs": catalog.grouping_inputs(), "options": asdict(options)}
+    return json.dumps(inputs | {"version": GROUPING_VERSION}, sort_keys=True)
+
+
+def _group(catalog: Catalog, options: GroupingOptions, on_progress) -> list[Group]:
+    return group_photos(
+        catalog.photos(),
+        catalog.thumbnails,
+        options,
+        not_duplicates=catalog.not_duplicates(),
+        reference_folders=catalog.reference_folders(),
+        on_progress=on_progress,
+    )
+
+
+def _hash_members(catalog: Catalog, groups: Sequence[Group], sizes: set[int]) -> int:
+    """Content-hash the grouped files without a hash whose size is that of a content a
+    verdict is about (a renamed or moved copy of it: the scan hashes only files whose size
+    collides with another's); returns how many were hashed."""
+    from core.analysis import content_hash_if_unchanged
+
+    hashed = 0
+    for member in (m for g in groups for m in g.members if m.photo.content_hash is None):
+        photo = member.photo
+        if photo.size not in sizes:
+            continue
+        digest = content_hash_if_unchanged(photo.path, photo.size, photo.mtime_ns)
+        if digest and catalog.set_content_hash(photo.path, photo.size, photo.mtime_ns, digest):
+            hashed += 1
+    return hashed
 
 
 _GROUPING_STATE = "grouping_state"
@@ -114,11 +137,12 @@ def set_reference_folders(
 ) -> list[str]:
     """Mark folders as reference (their files are matched, never proposed for backup), or
     unmark them; returns the reference folders now in force."""
+    adding = [os.path.realpath(os.path.expanduser(folder)) for folder in add]
+    for given, real in zip(add, adding, strict=True):
+        if not os.path.isdir(real):  # all checked before any is changed
+            raise PhotosiftError(f"{given}: no such folder")
     with open_catalog(db_path) as catalog:
-        for folder in add:
-            real = os.path.realpath(os.path.expanduser(folder))
-            if not os.path.isdir(real):
-                raise PhotosiftError(f"{folder}: no such folder")
+        for real in adding:
             catalog.add_reference_folder(real)
         for folder in remove:
             catalog.remove_reference_folder(os.path.realpath(os.path.expanduser(folder)))
@@ -130,7 +154,7 @@ def dismiss_group(group_id: int, *, db_path: str | None = None) -> Group:
     with open_catalog(db_path) as catalog:
         group = _stored_group(catalog, group_id)
         hashes = _content_hashes(catalog, group.paths)
-        catalog.add_not_duplicates(_all_pairs(sorted(set(hashes.values()))))
+        catalog.add_not_duplicates(_all_pairs(sorted(set(hashes.values()))), _sizes(group, hashes))
         return group
 
 
@@ -147,7 +171,7 @@ def split_from_group(group_id: int, path: str, *, db_path: str | None = None) ->
         pairs = [(mine, other) for other in others]
         if any(h == mine for p, h in hashes.items() if p != real):
             pairs.append((mine, mine))  # its byte-identical copies are not grouped either
-        catalog.add_not_duplicates(pairs)
+        catalog.add_not_duplicates(pairs, _sizes(group, hashes))
         return group
 
 
@@ -166,15 +190,29 @@ def _content_hashes(catalog: Catalog, paths: Sequence[str]) -> dict[str, str]:
     hashes = {}
     for path in paths:
         photo = catalog.photo(path)
-        digest = photo.content_hash if photo else None
-        if photo and digest is None:
-            digest = content_hash_if_unchanged(path, photo.size, photo.mtime_ns)
-            if digest:
-                catalog.set_content_hash(path, photo.size, photo.mtime_ns, digest)
-        if digest is None:
+        digest = None
+        if photo and _unchanged(photo.path, photo.size, photo.mtime_ns):
+            digest = photo.content_hash or content_hash_if_unchanged(
+                path, photo.size, photo.mtime_ns
+            )
+        if digest is None or photo is None:
             raise PhotosiftError(f"{path} changed or vanished since it was scanned; scan again")
+        if photo.content_hash is None:
+            catalog.set_content_hash(path, photo.size, photo.mtime_ns, digest)
         hashes[path] = digest
     return hashes
+
+
+def _unchanged(path: str, size: int, mtime_ns: int) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (size, mtime_ns)
+
+
+def _sizes(group: Group, hashes: dict[str, str]) -> dict[str, int]:
+    return {hashes[m.photo.path]: m.photo.size for m in group.members}
 
 
 def _all_pairs(hashes: Sequence[str]) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import peewee as pw
@@ -49,7 +49,11 @@ class GroupsMixin:
 
     def add_reference_folder(self, path: str) -> bool:
         """Mark a folder as reference; False if it already was."""
-        return bool(ReferenceFolder.insert(path=path).on_conflict_ignore().execute())
+        with db.atomic():
+            if ReferenceFolder.select().where(ReferenceFolder.path == path).exists():
+                return False
+            ReferenceFolder.insert(path=path).execute()
+        return True
 
     def remove_reference_folder(self, path: str) -> bool:
         return bool(ReferenceFolder.delete().where(ReferenceFolder.path == path).execute())
@@ -60,14 +64,26 @@ class GroupsMixin:
         """Pairs of content hashes (a <= b) a person said are not duplicates."""
         return set(tuples(Verdict.select(Verdict.a, Verdict.b)))
 
-    def add_not_duplicates(self, pairs: Iterable[tuple[str, str]]) -> int:
-        rows = sorted({(min(a, b), max(a, b)) for a, b in pairs})
-        added = 0
+    def add_not_duplicates(
+        self, pairs: Iterable[tuple[str, str]], sizes: Mapping[str, int] | None = None
+    ) -> int:
+        """Record pairs of content hashes as not duplicates, with the contents' file sizes when
+        known; returns how many pairs were new."""
+        sizes = sizes or {}
+        rows = sorted({(min(a, b), max(a, b)) for a, b in pairs} - self.not_duplicates())
         with db.atomic():
             for start in range(0, len(rows), CHUNK):
-                chunk = [{"a": a, "b": b} for a, b in rows[start : start + CHUNK]]
-                added += Verdict.insert_many(chunk).on_conflict_ignore().execute() or 0
-        return len(rows) if added else 0
+                chunk = [
+                    {"a": a, "b": b, "size_a": sizes.get(a), "size_b": sizes.get(b)}
+                    for a, b in rows[start : start + CHUNK]
+                ]
+                Verdict.insert_many(chunk).on_conflict_ignore().execute()
+        return len(rows)
+
+    def verdict_sizes(self) -> set[int]:
+        """File sizes of the contents that verdicts are about."""
+        query = Verdict.select(Verdict.size_a, Verdict.size_b)
+        return {size for pair in tuples(query) for size in pair if size is not None}
 
     # -- what a grouping depends on -----------------------------------------------------
 

@@ -141,6 +141,8 @@ class Verdict(_Model):
     id = pw.AutoField()
     a = pw.CharField()
     b = pw.CharField()
+    size_a = pw.BigIntegerField(null=True)  # file sizes of the two contents: a renamed copy
+    size_b = pw.BigIntegerField(null=True)  # is found again by its size, then its hash
     created_at = pw.DateTimeField(default=datetime.now)
 
     class Meta:
@@ -186,7 +188,7 @@ CREATE INDEX "group_member_group_id" ON "group_member" ("group_id");
 CREATE INDEX "group_member_file_id" ON "group_member" ("file_id");
 CREATE UNIQUE INDEX "group_member_group_id_file_id" ON "group_member" ("group_id", "file_id");
 CREATE TABLE "verdict" ("id" INTEGER NOT NULL PRIMARY KEY, "a" VARCHAR(255) NOT NULL,
-  "b" VARCHAR(255) NOT NULL, "created_at" DATETIME NOT NULL);
+  "b" VARCHAR(255) NOT NULL, "size_a" INTEGER, "size_b" INTEGER, "created_at" DATETIME NOT NULL);
 CREATE UNIQUE INDEX "verdict_a_b" ON "verdict" ("a", "b");
 CREATE TABLE "reference_folder" ("id" INTEGER NOT NULL PRIMARY KEY, "path" BLOB NOT NULL,
   "added_at" DATETIME NOT NULL);
