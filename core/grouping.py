@@ -418,5 +418,13 @@ def _other_moment(photo: Photo, anchor: Photo) -> bool:
 
 
 def _same_moment(a: Photo, b: Photo) -> bool:
-    assert a.taken_at is not None and b.taken_at is not None
-    return abs((a.taken_at - b.taken_at).total_seconds()) < _SAME_MOMENT
+    """The two capture times are one shot's. Editors often drop the sub-second part of the
+    EXIF time, so a time without one matches any time within the same second (a frame shot
+    at exactly .000 is then taken for a copy of its neighbours: grouped all the same, only
+    labelled near rather than similar)."""
+    x, y = a.taken_at, b.taken_at
+    assert x is not None and y is not None
+    if abs((x - y).total_seconds()) < _SAME_MOMENT:
+        return True
+    whole = x.microsecond == 0 or y.microsecond == 0
+    return whole and x.replace(microsecond=0) == y.replace(microsecond=0)

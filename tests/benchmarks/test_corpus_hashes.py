@@ -24,8 +24,6 @@ holds ``truth.json``). Run with::
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,44 +37,14 @@ from core.hashing import hamming
 from core.models import Photo, ScanSummary
 from core.scan import scan
 from core.store import Catalog
+from tests.benchmarks.corpus import Member, Truth, corpus_root, load_truth, warm_page_cache
 
-CORPUS_ENV = "PHOTOSIFT_BENCH_CORPUS"
-TRUTH_FILE = "truth.json"
 RESCAN_TARGET = 20.0
 NEAR, LOOSE = 10, 16  # Hamming distances worth counting, of 64 bits
 HASH_KINDS = ("phash", "dhash", "ahash")
 HASH_NAMES = {"phash": "pHash", "dhash": "dHash", "ahash": "aHash"}
 BURST_GAP_SECONDS = (0.15, 0.25)  # make_corpus.py spaces burst frames 180-220 ms apart
 _EXIF_IFD, _DATETIME_ORIGINAL = 0x8769, 0x9003
-_READ_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """One file of a group, as truth.json describes it (``path`` absolute)."""
-
-    path: str
-    transform: str
-    exif: str | None  # "make+time+software", "none", or None when truth does not say
-    frame: int | None = None  # a burst frame's index
-
-
-@dataclass(frozen=True, slots=True)
-class Truth:
-    groups: dict[str, tuple[Member, ...]]  # group id -> members, the original first
-    singletons: tuple[str, ...]
-    hard_negatives: tuple[tuple[str, str], ...]
-    transforms: tuple[str, ...]  # in truth's order, "original" first
-
-    @property
-    def paths(self) -> list[str]:
-        members = [m.path for ms in self.groups.values() for m in ms]
-        return sorted(members + list(self.singletons))
-
-    @property
-    def representatives(self) -> list[str]:
-        """One file per photo: each group's original and each singleton."""
-        return [ms[0].path for ms in self.groups.values()] + list(self.singletons)
 
 
 @dataclass(slots=True)
@@ -117,54 +85,6 @@ class Spread:
     @property
     def near_share(self) -> str:
         return f"{100 * self.near / self.count:.0f}%"
-
-
-# -- input ---------------------------------------------------------------------------------
-
-
-def corpus_root() -> str:
-    """The corpus folder from the environment (real path), or a skip saying what is needed."""
-    value = os.environ.get(CORPUS_ENV)
-    if not value:
-        pytest.skip(f"set {CORPUS_ENV} to a corpus folder made by make_corpus.py")
-    if not os.path.isfile(os.path.join(value, TRUTH_FILE)):
-        pytest.skip(f"{CORPUS_ENV}={value} has no {TRUTH_FILE}")
-    return os.path.realpath(value)
-
-
-def load_truth(root: str) -> Truth:
-    with open(os.path.join(root, TRUTH_FILE), encoding="utf-8") as fh:
-        raw = json.load(fh)
-
-    def where(rel: str) -> str:
-        return os.path.join(root, *rel.split("/"))
-
-    groups = {
-        group["id"]: tuple(
-            Member(
-                path=where(m["path"]),
-                transform=m["transform"],
-                exif=m["params"].get("exif"),
-                frame=m["params"].get("frame") if m["transform"] == "burst_frame" else None,
-            )
-            for m in sorted(group["members"], key=lambda m: m["transform"] != "original")
-        )
-        for group in raw["groups"]
-    }
-    return Truth(
-        groups=groups,
-        singletons=tuple(where(p) for p in raw["singletons"]),
-        hard_negatives=tuple((where(h["a"]), where(h["b"])) for h in raw["hard_negatives"]),
-        transforms=tuple(raw.get("transforms", {})),
-    )
-
-
-def warm_page_cache(paths: Sequence[str]) -> None:
-    """Read every file once, so the first scan is not timed on a cold disk."""
-    for path in paths:
-        with open(path, "rb") as fh:
-            while fh.read(_READ_CHUNK):
-                pass
 
 
 @pytest.fixture(scope="module")

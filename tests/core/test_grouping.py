@@ -190,7 +190,7 @@ def burst(lib: Library, base: Image.Image, start: datetime, frames: int = 4, fol
 
 def test_burst_frames_form_a_similar_group_with_a_burst(originals):
     lib = Library()
-    burst(lib, originals[0], datetime(2021, 6, 1, 12, 0, 0))
+    burst(lib, originals[0], datetime(2021, 6, 1, 12, 0, 0, 130000))
     lib.add("/p/unrelated.jpg", originals[1])
     (group,) = lib.group()
     assert group.tier is Tier.SIMILAR
@@ -207,7 +207,7 @@ def test_burst_joins_the_near_duplicates_of_its_scene(originals):
         camera=("Canon", "EOS 80D"),
     )
     lib.add("/p/mirror.jpg", ImageOps.mirror(originals[0]))
-    burst(lib, originals[0], datetime(2021, 6, 1, 12, 0, 0))
+    burst(lib, originals[0], datetime(2021, 6, 1, 12, 0, 0, 130000))
     (group,) = lib.group()
     assert len(group.members) == 6
     assert group.tier is Tier.SIMILAR
@@ -343,3 +343,18 @@ def test_progress_is_reported(originals):
     phases = [e.phase for e in events]
     for phase in ("loading thumbnails", "fingerprinting", "searching", "verifying", "clustering"):
         assert phase in phases
+
+
+def test_a_copy_whose_editor_dropped_the_sub_seconds_is_the_same_shot(originals):
+    lib = Library()
+    camera = ("Canon", "EOS 80D")
+    lib.add("/p/a.jpg", originals[0], taken=datetime(2020, 5, 5, 10, 0, 0, 370000), camera=camera)
+    lib.add(
+        "/p/a_edit.jpg",
+        originals[0],
+        taken=datetime(2020, 5, 5, 10, 0, 0),
+        camera=camera,
+        quality=80,
+    )
+    (group,) = lib.group()
+    assert group.tier is Tier.NEAR and group.bursts == ()

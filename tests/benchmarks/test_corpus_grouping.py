@@ -1,0 +1,106 @@
+"""How well photosift groups a benchmark corpus with ground truth.
+
+Scans the corpus into a fresh catalog, groups it with the default options, and scores the
+result against truth.json the way the benchmark kit's score.py does: pairwise precision and
+recall over all same-group pairs, recall of each (original, derived file) pair by transform,
+pairs that touch a lone photo, hard negatives grouped, and whether each truth burst is
+reported as one burst. Asserts the grouping targets: precision >= 0.99 with no hard negative
+and no lone photo grouped, recall >= 0.95 overall and >= 0.9 for each transform.
+
+Input: ``PHOTOSIFT_BENCH_CORPUS``, a folder made by the kit's ``make_corpus.py``. Set
+``PHOTOSIFT_BENCH_RESULT=out.json`` to also write the result in the kit's format, to score it
+with the kit's own score.py. Run with::
+
+    PHOTOSIFT_BENCH_CORPUS=/path/to/corpus python -m pytest -m benchmark \\
+        tests/benchmarks/test_corpus_grouping.py -s
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterable
+
+import pytest
+
+from core import service
+from core.service import GroupingResult
+from tests.benchmarks.corpus import Truth, corpus_root, load_truth
+from tui.commands.groups import groups_document
+
+PRECISION_TARGET, RECALL_TARGET, TRANSFORM_TARGET = 0.99, 0.95, 0.9
+RESULT_ENV = "PHOTOSIFT_BENCH_RESULT"
+
+
+def pairs_of(paths: Iterable[str]) -> set[tuple[str, str]]:
+    return {tuple(sorted(pair)) for pair in itertools.combinations(sorted(set(paths)), 2)}
+
+
+@pytest.fixture(scope="module")
+def grouped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Truth, GroupingResult]:
+    root = corpus_root()
+    db_path = str(tmp_path_factory.mktemp("grouping") / "catalog.sqlite3")
+    summary = service.scan([root], db_path=db_path)
+    result = service.find_groups(db_path=db_path)
+    print(
+        f"\n{root}: {summary.analysed} photos scanned in {summary.elapsed:.1f} s, "
+        f"{len(result.groups)} groups in {result.elapsed:.2f} s"
+    )
+    if os.environ.get(RESULT_ENV):
+        with open(os.environ[RESULT_ENV], "w", encoding="utf-8") as fh:
+            json.dump(groups_document(result.groups, result), fh, indent=1)
+    return load_truth(root), result
+
+
+@pytest.mark.benchmark
+def test_pairs_are_precise_and_recalled(grouped) -> None:
+    truth, result = grouped
+    expected = set().union(*(pairs_of(m.path for m in ms) for ms in truth.groups.values()))
+    found = set().union(set(), *(pairs_of(g.paths) for g in result.groups))
+    hits = len(expected & found)
+    precision = hits / len(found) if found else 1.0
+    recall = hits / len(expected)
+    lone = set(truth.singletons)
+    touching_lone = [pair for pair in found if lone & set(pair)]
+    hard = [pair for pair in truth.hard_negatives if tuple(sorted(pair)) in found]
+    print(
+        f"pairs: precision {precision:.4f}, recall {recall:.4f} ({hits} of {len(expected)} "
+        f"truth pairs, {len(found)} found); pairs touching lone photos {len(touching_lone)}; "
+        f"hard negatives grouped {len(hard)} of {len(truth.hard_negatives)}"
+    )
+    assert precision >= PRECISION_TARGET
+    assert recall >= RECALL_TARGET
+    assert not touching_lone and not hard
+
+
+@pytest.mark.benchmark
+def test_every_transform_is_recalled(grouped) -> None:
+    truth, result = grouped
+    group_of = {path: n for n, g in enumerate(result.groups) for path in g.paths}
+    tally: dict[str, list[int]] = {}
+    for members in truth.groups.values():
+        original = members[0].path
+        for member in members[1:]:
+            found = original in group_of and group_of.get(member.path) == group_of[original]
+            counts = tally.setdefault(member.transform, [0, 0])
+            counts[0] += found
+            counts[1] += 1
+    print(f"{'transform':<16}{'found':>7}{'of':>5}  recall")
+    for name, (hit, total) in sorted(tally.items()):
+        print(f"{name:<16}{hit:>7}{total:>5}  {hit / total:.3f}")
+    weak = {name: hit / total for name, (hit, total) in tally.items() if hit / total < 0.9}
+    assert not weak, weak
+
+
+@pytest.mark.benchmark
+def test_bursts_are_reported_whole(grouped) -> None:
+    truth, result = grouped
+    reported = [set(b.members) for g in result.groups for b in g.bursts]
+    frames = [
+        {m.path for m in ms if m.transform == "burst_frame"} for ms in truth.groups.values()
+    ]
+    frames = [f for f in frames if f]
+    whole = sum(any(f <= burst for burst in reported) for f in frames)
+    print(f"bursts reported whole: {whole} of {len(frames)}; bursts reported: {len(reported)}")
+    assert whole == len(frames)
