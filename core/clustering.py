@@ -3,10 +3,10 @@
 Plain connected components (single linkage) chain: in a run of gradual changes A~B~C~D every
 neighbour is linked, and A ends up grouped with a D that looks nothing like it. Here links are
 taken strongest first, and two clusters merge only if ``can_join`` accepts the merged cluster
-around a proposed *anchor* (the member with the most links, a stand-in for the medoid; failing
-that, the other cluster's anchor). The caller's check decides what "close to the anchor" means
-(within the hash radius, visually alike, not ruled apart by a person) and should hold it for
-every member, which bounds each cluster's diameter.
+around a proposed *anchor* (the member with the most links, then the strongest ones: a
+stand-in for the medoid; failing that, the other cluster's anchor). The caller's check decides
+what "close to the anchor" means (within the hash radius, visually alike, not ruled apart by a
+person) and should hold it for every member, which bounds each cluster's diameter.
 
 Pure Python on integer ids; must not import the store or any UI.
 """
@@ -39,8 +39,10 @@ def cluster(
     with ``strength[i]`` (higher is stronger). Members and clusters come sorted by id."""
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
+    weights = np.asarray(strength, dtype=np.float64)
     links = np.bincount(left, minlength=count) + np.bincount(right, minlength=count)
-    order = np.lexsort((right, left, -np.asarray(strength, dtype=np.float64)))
+    weight = np.bincount(left, weights, count) + np.bincount(right, weights, count)
+    order = np.lexsort((right, left, -weights))
     owner: list[Cluster | None] = [None] * count
 
     def cluster_of(item: int) -> Cluster:
@@ -53,7 +55,7 @@ def cluster(
         x, y = cluster_of(int(left[edge])), cluster_of(int(right[edge]))
         if x is y:
             continue
-        preferred, other = sorted((x.anchor, y.anchor), key=lambda a: (-links[a], a))
+        preferred, other = sorted((x.anchor, y.anchor), key=lambda a: (-links[a], -weight[a], a))
         anchor = next(
             (a for a in (preferred, other) if can_join is None or can_join(x, y, a)), None
         )

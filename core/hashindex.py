@@ -78,15 +78,14 @@ def near_pairs(
     values, inverse = np.unique(np.asarray(hashes, np.uint64), return_inverse=True)
     chosen = plan(len(values), len(values), radius, recall)
     rng = np.random.default_rng(seed)
-    codes: list[np.ndarray] = []
+    codes = _Codes()
     for table in range(chosen.tables):
         keys = values & _mask(rng, chosen.bits)
-        order = np.argsort(keys, kind="stable")
-        codes.append(_pairs_within_runs(values, keys[order], order, radius))
+        order = np.argsort(keys)  # stability is not needed: pairs are deduplicated
+        codes.add(_pairs_within_runs(values, keys[order], order, radius))
         if on_table:
             on_table(table + 1, chosen.tables)
-    code = np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
-    value_left, value_right = np.divmod(code, max(1, len(values)))
+    value_left, value_right = np.divmod(codes.unique(), max(1, len(values)))
     return _expand(values, inverse.ravel(), value_left, value_right)
 
 
@@ -104,11 +103,11 @@ def near_pairs_between(
     index = np.asarray(index, np.uint64)
     chosen = plan(len(queries), len(index), radius, recall)
     rng = np.random.default_rng(seed)
-    codes: list[np.ndarray] = []
+    codes = _Codes()
     for table in range(chosen.tables):
         mask = _mask(rng, chosen.bits)
         keys = index & mask
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         sorted_keys = keys[order]
         probe = queries & mask
         start = np.searchsorted(sorted_keys, probe, "left")
@@ -117,13 +116,29 @@ def near_pairs_between(
         offsets = np.arange(len(q)) - np.repeat(np.cumsum(count) - count, count)
         i = order[np.repeat(start, count) + offsets]
         close = np.bitwise_count(queries[q] ^ index[i]) <= radius
-        codes.append(q[close].astype(np.int64) * len(index) + i[close])
+        codes.add(q[close].astype(np.int64) * len(index) + i[close])
         if on_table:
             on_table(table + 1, chosen.tables)
-    code = np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
-    left, right = np.divmod(code, max(1, len(index)))
-    distance = np.bitwise_count(queries[left] ^ index[right]).astype(np.uint8)
+    left, right = np.divmod(codes.unique(), max(1, len(index)))
+    distance = np.bitwise_count(queries[left] ^ index[right]).astype(np.int16)
     return Pairs(left, right, distance)
+
+
+class _Codes:
+    """Pair codes from many tables, deduplicated every few tables so that memory holds about
+    one table's worth beyond the distinct pairs."""
+
+    def __init__(self, every: int = 16) -> None:
+        self.every = every
+        self.parts: list[np.ndarray] = []
+
+    def add(self, codes: np.ndarray) -> None:
+        self.parts.append(codes)
+        if len(self.parts) >= self.every:
+            self.parts = [self.unique()]
+
+    def unique(self) -> np.ndarray:
+        return np.unique(np.concatenate(self.parts)) if self.parts else np.empty(0, np.int64)
 
 
 def _mask(rng: np.random.Generator, bits: int) -> np.uint64:
@@ -139,15 +154,15 @@ def _pairs_within_runs(
     with the one ``step`` further on, for step = 1, 2, ... until no run is that long, visits
     every pair inside every run with one vector operation per step."""
     n = len(values)
+    sorted_values = values[order]
     out = []
     step = 1
     while step < n:
         same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
         if not len(same):
             break
-        a, b = order[same], order[same + step]
-        close = np.bitwise_count(values[a] ^ values[b]) <= radius
-        a, b = a[close], b[close]
+        close = same[np.bitwise_count(sorted_values[same] ^ sorted_values[same + step]) <= radius]
+        a, b = order[close], order[close + step]
         out.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
         step += 1
     return np.concatenate(out) if out else np.empty(0, np.int64)
@@ -179,6 +194,6 @@ def _expand(
     left = np.concatenate([li, *extra_left]).astype(np.int64)
     right = np.concatenate([ri, *extra_right]).astype(np.int64)
     left, right = np.minimum(left, right), np.maximum(left, right)
-    distance = np.bitwise_count(values[inverse[left]] ^ values[inverse[right]]).astype(np.uint8)
+    distance = np.bitwise_count(values[inverse[left]] ^ values[inverse[right]]).astype(np.int16)
     order = np.lexsort((right, left))
     return Pairs(left[order], right[order], distance[order])
