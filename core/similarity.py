@@ -36,6 +36,7 @@ VARIANTS = len(VIEWS) * DIHEDRAL
 FLAT_STD = 3.0  # a thumbnail this uniform (blank, black) is matched only by content hash
 
 _MARGIN = 5  # pixels at the thumbnail's edge left out of every correlation
+_FULL = np.ones((64, 64), np.float32)
 _MIN_OVERLAP = 0.35  # at least this share of the thumbnail must be compared
 _BAR_DARK, _BAR_STD, _BAR_MIN = 12, 3.0, 0.02
 
@@ -109,6 +110,10 @@ class Prepared:
     image: np.ndarray
     mask: np.ndarray
 
+    @property
+    def full(self) -> bool:
+        return bool(self.mask.min() == 1.0)
+
 
 def prepare(thumb: np.ndarray) -> Prepared:
     image = cv2.GaussianBlur(np.asarray(thumb, np.float32), (0, 0), 1.0)
@@ -149,27 +154,58 @@ def correlation(a: np.ndarray, mask_a: np.ndarray, b: Prepared) -> float:
     return float((da * db).sum()) / denominator if denominator > 1e-6 else 0.0
 
 
-def compare(a: Prepared, b: Prepared, alignment: Alignment = Alignment()) -> float:
+def compare(
+    a: Prepared,
+    b: Prepared,
+    alignment: Alignment = Alignment(),
+    floor: float = 0.5,
+    target: float | None = None,
+) -> float:
     """How alike A and B look (0..1) when A is aligned to B, searching small turns
-    (+-3 degrees), zooms (+-4%) and shifts (+-2 px) around ``alignment``."""
+    (+-3 degrees), zooms (+-4%) and shifts (+-2 px) around ``alignment``.
+
+    The search is quick (views, then shifts, twice), and exhaustive over all combinations
+    only when that leaves the figure just short of ``target``, where the decision lies. It
+    gives up early when A, as aligned, is below ``floor``: on the benchmark corpora the
+    search never added more than 0.15 to that first figure."""
     base_image = dihedral(a.image, alignment.k)
-    base_mask = dihedral(a.mask, alignment.k)
-    best = 0.0
-    first = True
-    for zoom in (alignment.zoom, alignment.zoom * 0.96, alignment.zoom * 1.04):
-        for angle in (alignment.angle, alignment.angle - 3.0, alignment.angle + 3.0):
-            for shift in _SHIFTS:
-                image = warp(base_image, zoom, angle, shift)
-                mask = (warp(base_mask, zoom, angle, shift) > 0.99).astype(np.float32)
-                best = max(best, correlation(image, mask, b))
-                if best >= _GOOD_ENOUGH or (first and best < _HOPELESS):
-                    return best
-                first = False
+    base_mask = None if a.full else dihedral(a.mask, alignment.k)
+
+    def score(zoom: float, angle: float, shift=(0.0, 0.0)) -> float:
+        image = warp(base_image, zoom, angle, shift)
+        if base_mask is None:
+            return correlation(image, _FULL, b)
+        mask = (warp(base_mask, zoom, angle, shift) > 0.99).astype(np.float32)
+        return correlation(image, mask, b)
+
+    best = score(alignment.zoom, alignment.angle)
+    if best >= _GOOD_ENOUGH or best < floor:
+        return best
+    views = [
+        (zoom, angle)
+        for zoom in (alignment.zoom, alignment.zoom * 0.96, alignment.zoom * 1.04)
+        for angle in (alignment.angle, alignment.angle - 3.0, alignment.angle + 3.0)
+    ]
+    view, shift = views[0], (0.0, 0.0)
+    for _ in range(2):  # coordinate ascent: the best view at this shift, then the best shift
+        for candidate in views:
+            found = score(*candidate, shift)
+            if found > best:
+                best, view = found, candidate
+        for offset in _SHIFTS:
+            moved = (shift[0] + offset[0], shift[1] + offset[1])
+            found = score(*view, moved)
+            if found > best:
+                best, shift = found, moved
+        if best >= _GOOD_ENOUGH:
+            return best
+    if target is not None and target - _CLOSE_CALL <= best < target:
+        for candidate in views:
+            for offset in _SHIFTS:
+                best = max(best, score(*candidate, offset))
     return best
 
 
-_SHIFTS = [(0.0, 0.0)] + [
-    (dx, dy) for dx in (-2.0, 0.0, 2.0) for dy in (-2.0, 0.0, 2.0) if dx or dy
-]
+_SHIFTS = [(dx, dy) for dx in (-2.0, 0.0, 2.0) for dy in (-2.0, 0.0, 2.0) if dx or dy]
 _GOOD_ENOUGH = 0.985  # stop searching: nothing found later would change a decision
-_HOPELESS = 0.5  # as aligned, no closer than this: small refinements never reach a match
+_CLOSE_CALL = 0.15  # this far short of a target, every combination is tried
