@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 import zlib
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 EXIF_IFD = 0x8769
 
@@ -106,3 +107,17 @@ def blurred(img: Image.Image, radius: float = 2.0) -> Image.Image:
 
 def resized(img: Image.Image, factor: float) -> Image.Image:
     return img.resize((round(img.width * factor), round(img.height * factor)), Image.LANCZOS)
+
+
+def scenes_with_copies(root, seeds=(1, 2)) -> None:
+    """Under ``root``: for each seed a scene (``s{seed}/orig.jpg``) with a 75% copy
+    (``small.jpg``) and a mirrored copy (``mirror.jpg``); and a byte-identical copy of the
+    first scene in ``copies/s{first}.jpg``."""
+    root = Path(root)
+    for seed in seeds:
+        original = scene(seed, (320, 240))
+        save(original, root / f"s{seed}/orig.jpg")
+        save(resized(original, 0.75), root / f"s{seed}/small.jpg")
+        save(ImageOps.mirror(original), root / f"s{seed}/mirror.jpg")
+    (root / "copies").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / f"s{seeds[0]}/orig.jpg", root / f"copies/s{seeds[0]}.jpg")

@@ -97,9 +97,7 @@ def test_every_transform_is_recalled(grouped) -> None:
 def test_bursts_are_reported_whole(grouped) -> None:
     truth, result = grouped
     reported = [set(b.members) for g in result.groups for b in g.bursts]
-    frames = [
-        {m.path for m in ms if m.transform == "burst_frame"} for ms in truth.groups.values()
-    ]
+    frames = [{m.path for m in ms if m.transform == "burst_frame"} for ms in truth.groups.values()]
     frames = [f for f in frames if f]
     whole = sum(any(f <= burst for burst in reported) for f in frames)
     print(f"bursts reported whole: {whole} of {len(frames)}; bursts reported: {len(reported)}")

@@ -6,7 +6,6 @@ when something they depend on changed."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -14,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import ImageOps
 
 from core import service
 from core.errors import PhotosiftError
@@ -31,7 +29,7 @@ from core.models import (
 )
 from core.scan import ScanOptions
 from core.store import APPLICATION_ID, SCHEMA_VERSION, Catalog
-from tests.images import resized, save, scene
+from tests.images import save, scene, scenes_with_copies
 
 HASHES = Hashes(ahash=1, dhash=2, phash=3)
 MTIME = 1_600_000_000_000_000_000
@@ -539,13 +537,7 @@ def library(tmp_path) -> Library:
     """Two scenes, each with a resized and a mirrored copy; an exact copy of the first scene;
     and an unrelated photo."""
     root = tmp_path / "photos"
-    for seed in (1, 2):
-        original = scene(seed, (320, 240))
-        save(original, root / f"s{seed}/orig.jpg")
-        save(resized(original, 0.75), root / f"s{seed}/small.jpg")
-        save(ImageOps.mirror(original), root / f"s{seed}/mirror.jpg")
-    (root / "copies").mkdir()
-    shutil.copyfile(root / "s1/orig.jpg", root / "copies/s1.jpg")
+    scenes_with_copies(root)
     save(scene(9, (320, 240)), root / "other.jpg")
     lib = Library(root, str(tmp_path / "catalog.sqlite3"))
     lib.scan()

@@ -13,12 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import ImageOps
 
 from core import service
 from core.scan import ScanOptions
 from core.store import Catalog
-from tests.images import exif_bytes, resized, save, scene
+from tests.images import exif_bytes, save, scene, scenes_with_copies
 from tui.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
 from tui.format import size
 
@@ -37,13 +36,7 @@ def photos(tmp_path) -> Path:
     """Two scenes with a resized and a mirrored copy each (and an exact copy of the first), a
     byte-identical pair, a burst of three shifted frames, and an unrelated photo."""
     root = tmp_path / "photos"
-    for seed in (1, 2):
-        original = scene(seed, (320, 240))
-        save(original, root / f"s{seed}/orig.jpg")
-        save(resized(original, 0.75), root / f"s{seed}/small.jpg")
-        save(ImageOps.mirror(original), root / f"s{seed}/mirror.jpg")
-    (root / "copies").mkdir()
-    shutil.copyfile(root / "s1/orig.jpg", root / "copies/s1.jpg")
+    scenes_with_copies(root)
     save(scene(3, (320, 240)), root / "pair/one.jpg")
     shutil.copyfile(root / "pair/one.jpg", root / "pair/two.jpg")
     wide = scene(5, (352, 264))
