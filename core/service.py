@@ -38,8 +38,13 @@ def resolve_db_path(explicit: str | None = None) -> str:
     return os.path.abspath(os.path.expanduser(chosen))
 
 
-def open_catalog(db_path: str | None = None) -> Catalog:
-    return Catalog(resolve_db_path(db_path))
+def open_catalog(db_path: str | None = None, *, create: bool = True) -> Catalog:
+    """The catalog at ``db_path`` (see ``resolve_db_path``); a missing one is created, or,
+    with ``create=False``, refused with a hint to scan first."""
+    path = resolve_db_path(db_path)
+    if not create and not os.path.exists(path):
+        raise PhotosiftError(f"no catalog at {path}; run 'photosift scan FOLDER' first")
+    return Catalog(path)
 
 
 def scan(
@@ -81,7 +86,7 @@ def find_groups(
     chosen = get_profile(profile)
     options = GroupingOptions.from_profile(chosen, threshold)
     started = time.monotonic()
-    with open_catalog(db_path) as catalog:
+    with open_catalog(db_path, create=False) as catalog:
         if not regroup and catalog.setting(_GROUPING_STATE) == catalog_state(catalog, options):
             groups = catalog.load_groups()
             return GroupingResult(groups, chosen, options, False, time.monotonic() - started)
@@ -151,7 +156,7 @@ def set_reference_folders(
 
 def dismiss_group(group_id: int, *, db_path: str | None = None) -> Group:
     """Record that the photos of a stored group are not duplicates of each other."""
-    with open_catalog(db_path) as catalog:
+    with open_catalog(db_path, create=False) as catalog:
         group = _stored_group(catalog, group_id)
         hashes = _content_hashes(catalog, group.paths)
         catalog.add_not_duplicates(_all_pairs(sorted(set(hashes.values()))), _sizes(group, hashes))
@@ -161,7 +166,7 @@ def dismiss_group(group_id: int, *, db_path: str | None = None) -> Group:
 def split_from_group(group_id: int, path: str, *, db_path: str | None = None) -> Group:
     """Record that one photo is not a duplicate of the others in its group."""
     real = os.path.realpath(os.path.expanduser(path))
-    with open_catalog(db_path) as catalog:
+    with open_catalog(db_path, create=False) as catalog:
         group = _stored_group(catalog, group_id)
         if real not in group.paths:
             raise PhotosiftError(f"{path} is not in group {group_id}")

@@ -108,7 +108,9 @@ def test_second_run_says_the_groups_are_unchanged(db, capsys):
 
 
 def test_empty_catalog_has_no_groups(tmp_path, capsys):
-    assert main(["groups", "--db", str(tmp_path / "empty.sqlite3")]) == EXIT_OK
+    empty = tmp_path / "empty.sqlite3"
+    Catalog(str(empty)).close()
+    assert main(["groups", "--db", str(empty)]) == EXIT_OK
 
     assert capsys.readouterr().out == "No groups found.\n"
 
@@ -285,3 +287,10 @@ def test_unknown_profile_is_a_usage_error(db, capsys):
 
     assert exc.value.code == EXIT_USAGE
     assert "invalid choice: 'nonsense'" in capsys.readouterr().err
+
+
+def test_groups_without_a_catalog_says_to_scan_first(tmp_path, capsys):
+    missing = tmp_path / "nowhere.sqlite3"
+    assert main(["groups", "--db", str(missing)]) == 1
+    assert "run 'photosift scan FOLDER' first" in capsys.readouterr().err
+    assert not missing.exists()
