@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import asdict, replace
+from dataclasses import replace
 
-from core import formats, hashing, imaging
+from core import formats, hashing, imaging, quality
 from core.errors import AnalysisError
 from core.models import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, AnalysisResult, MediaType, Photo
 
@@ -71,10 +71,21 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
     fh.seek(0)
     decoded = imaging.decode(fh, fmt, max_pixels=max_pixels)
     thumb = hashing.grey_thumbnail(decoded.rgb)
+    meta = decoded.meta
     photo = replace(
         photo,
-        **asdict(decoded.meta),  # its fields are named as the Photo's
+        format=meta.format,
         media_type=MediaType.IMAGE,
+        width=meta.width,
+        height=meta.height,
+        orientation=meta.orientation,
+        taken_at=meta.taken_at,
+        camera_make=meta.camera_make,
+        camera_model=meta.camera_model,
+        software=meta.software,
+        creator_tool=meta.creator_tool,
+        provenance=meta.provenance,
+        quality=quality.measure(decoded.rgb, meta.jpeg_quality),
         hashes=hashing.compute_hashes(thumb),
         content_hash=hashing.content_hash(fh) if want_content_hash else None,
     )

@@ -18,17 +18,15 @@ Must not import the store or any UI.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import BinaryIO
 
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageFile
 
-from core import formats
 from core.errors import AnalysisError
+from core.metadata import SELF_ORIENTING, ImageMeta, read_meta
 from core.models import DEFAULT_MAX_PIXELS
 
 log = logging.getLogger(__name__)
@@ -42,12 +40,6 @@ Image.MAX_IMAGE_PIXELS = None
 
 REDUCED_MIN_SIDE = 192
 
-_TAG_ORIENTATION = 0x0112
-_TAG_MAKE, _TAG_MODEL, _TAG_SOFTWARE, _TAG_DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
-_IFD_EXIF = 0x8769
-_TAG_DATETIME_ORIGINAL, _TAG_DATETIME_DIGITIZED = 0x9003, 0x9004
-_TAG_SUBSEC_ORIGINAL, _TAG_SUBSEC_DIGITIZED = 0x9291, 0x9292
-
 # EXIF orientation -> the transpose that shows the image upright (as ImageOps.exif_transpose).
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -58,22 +50,6 @@ _UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-# Formats whose decoder applies the container's rotation itself (pillow-heif does; Pillow's
-# AVIF reader reports the container's rotation as an EXIF orientation instead).
-_SELF_ORIENTING = {formats.HEIF}
-_EXIF_DATE = re.compile(r"^\s*(\d{4})[:\-](\d\d)[:\-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
-
-
-@dataclass(frozen=True, slots=True)
-class ImageMeta:
-    format: str
-    width: int  # as displayed, after orientation
-    height: int
-    orientation: int
-    taken_at: datetime | None
-    camera_make: str | None
-    camera_model: str | None
-    software: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +83,10 @@ def decode(fh: BinaryIO, fmt: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> D
                 f"too large: {width}x{height} is {width * height / 1e6:.0f} MP, above the "
                 f"{max_pixels / 1e6:.0f} MP limit"
             )
-        meta = _read_meta(im, fmt, width, height)
+        meta = read_meta(im, fmt, width, height)
         factor = reduction_factor(width, height)
         rgb = _load_reduced(im, factor)
-    if meta.orientation in _UPRIGHT and fmt not in _SELF_ORIENTING:
+    if meta.orientation in _UPRIGHT and fmt not in SELF_ORIENTING:
         rgb = rgb.transpose(_UPRIGHT[meta.orientation])
     return Decoded(meta=meta, rgb=np.asarray(rgb), factor=factor)
 
@@ -149,70 +125,6 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return im.convert("RGB")
-
-
-def _read_meta(im: Image.Image, fmt: str, width: int, height: int) -> ImageMeta:
-    try:
-        exif = im.getexif()
-        sub = exif.get_ifd(_IFD_EXIF)
-    except Exception as exc:  # a broken EXIF block is not a broken photo
-        log.debug("unreadable EXIF: %s", exc)
-        exif, sub = Image.Exif(), {}
-    orientation = _int(exif.get(_TAG_ORIENTATION), 1)
-    if fmt in _SELF_ORIENTING:
-        orientation = _int(im.info.get("original_orientation"), orientation)
-    if orientation not in range(1, 9):
-        orientation = 1
-    if orientation in (5, 6, 7, 8) and fmt not in _SELF_ORIENTING:
-        width, height = height, width
-    taken = (
-        _exif_datetime(sub.get(_TAG_DATETIME_ORIGINAL), sub.get(_TAG_SUBSEC_ORIGINAL))
-        or _exif_datetime(sub.get(_TAG_DATETIME_DIGITIZED), sub.get(_TAG_SUBSEC_DIGITIZED))
-        or _exif_datetime(exif.get(_TAG_DATETIME), None)
-    )
-    return ImageMeta(
-        format=fmt,
-        width=width,
-        height=height,
-        orientation=orientation,
-        taken_at=taken,
-        camera_make=_text(exif.get(_TAG_MAKE)),
-        camera_model=_text(exif.get(_TAG_MODEL)),
-        software=_text(exif.get(_TAG_SOFTWARE)),
-    )
-
-
-def _exif_datetime(value: object, subsec: object) -> datetime | None:
-    """EXIF "YYYY:MM:DD HH:MM:SS" (plus sub-seconds) as a naive datetime; None if implausible."""
-    text = _text(value)
-    match = _EXIF_DATE.match(text) if text else None
-    if not match:
-        return None
-    try:
-        year, month, day, hour, minute, second = map(int, match.groups())
-        when = datetime(year, month, day, hour, minute, second)
-    except ValueError:  # "0000:00:00 00:00:00" and friends
-        return None
-    digits = "".join(ch for ch in (_text(subsec) or "") if ch.isdigit())[:6]
-    if digits:
-        when = when.replace(microsecond=int(digits.ljust(6, "0")))
-    return when
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return None
-    value = value.replace("\x00", " ").strip()
-    return value or None
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return default
 
 
 def _short(exc: BaseException) -> str:

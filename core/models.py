@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when what analysis computes changes: a re-scan then re-analyses every file.
-ANALYSIS_VERSION = 2  # 2: pHash from an exact 2x2 reduction of the thumbnail
+ANALYSIS_VERSION = 3  # 2: pHash from an exact 2x2 box reduction; 3: quality, provenance
 
 # Images with more pixels than this are refused unopened: a guard against decompression bombs.
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -53,6 +53,21 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Quality:
+    """Technical quality metrics of a photo (see ``core.quality`` for what each means)."""
+
+    sharpness: float
+    brightness: float  # mean grey level, 0..255
+    contrast: float  # standard deviation of the grey levels
+    highlights: float  # fraction of pixels clipped white
+    shadows: float  # fraction of pixels clipped black
+    noise: float  # grey levels
+    colourfulness: float
+    jpeg_quality: int | None = None  # IJG-equivalent, for JPEG files
+    fine_sharpness: float | None = None  # at half size, measured on demand
+
+
+@dataclass(frozen=True, slots=True)
 class Photo:
     """What the catalog knows about one file. ``error`` is set (and the analysis fields are
     empty) when the file could not be analysed; its text before the colon is the category."""
@@ -75,6 +90,9 @@ class Photo:
     software: str | None = None
     content_hash: str | None = None
     hashes: Hashes | None = None
+    quality: Quality | None = None
+    creator_tool: str | None = None  # XMP CreatorTool / history agents, C2PA claim generator
+    provenance: str | None = None  # an AI-content mark (C2PA, IPTC digital source type)
     analysis_version: int = 0
     error: str | None = None
 

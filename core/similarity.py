@@ -120,9 +120,10 @@ def prepare(thumb: np.ndarray) -> Prepared:
     return Prepared(image=image, mask=content_mask(thumb))
 
 
-def content_mask(thumb: np.ndarray) -> np.ndarray:
-    """1.0 where the thumbnail shows the photo, 0.0 on flat dark regions touching its edge
-    (letterbox bars, black corners). Falls back to everything if that would leave too little."""
+def content_mask(thumb: np.ndarray, grow: int = 2) -> np.ndarray:
+    """1.0 where a grey image (uint8) shows the photo, 0.0 on flat dark regions touching its
+    edge (letterbox bars, black corners) and ``grow`` pixels around them. Falls back to
+    everything if that would leave too little."""
     dark = (thumb <= _BAR_DARK).astype(np.uint8)
     count, labels = cv2.connectedComponents(dark, connectivity=4)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
@@ -134,7 +135,7 @@ def content_mask(thumb: np.ndarray) -> np.ndarray:
             bars[region] = 1
     if not bars.any():
         return np.ones(thumb.shape, np.float32)
-    grown = cv2.dilate(bars, np.ones((3, 3), np.uint8), iterations=2)
+    grown = cv2.dilate(bars, np.ones((3, 3), np.uint8), iterations=grow)
     if grown.mean() > 1.0 - _MIN_OVERLAP:
         return np.ones(thumb.shape, np.float32)
     return (1 - grown).astype(np.float32)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from core.models import Hashes, MediaType, Photo, printable
+from core.models import Hashes, MediaType, Photo, Quality, printable
 from core.store.schema import File
 
 CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit
@@ -54,6 +55,13 @@ def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: da
         "dhash": h.dhash if h else None,
         "phash": h.phash if h else None,
         "analysis_version": photo.analysis_version,
+        "creator_tool": photo.creator_tool,
+        "provenance": photo.provenance,
+        **_quality_values(photo.quality),
+        # faces are measured on demand, when a profile asks; a new analysis starts afresh
+        "faces": None,
+        "eyes_open": None,
+        "face_sharpness": None,
         "error": printable(photo.error) if photo.error else None,
         "analysed_at": now,
     }
@@ -86,6 +94,24 @@ def photo_from_row(row: File) -> Photo:
         software=row.software,
         content_hash=row.content_hash,
         hashes=hashes,
+        quality=_quality(row),
+        creator_tool=row.creator_tool,
+        provenance=row.provenance,
         analysis_version=row.analysis_version,
         error=row.error,
     )
+
+
+_QUALITY_FIELDS = [f.name for f in fields(Quality)]
+
+
+def _quality_values(quality: Quality | None) -> dict[str, object]:
+    if quality is None:
+        return dict.fromkeys(_QUALITY_FIELDS)
+    return {name: getattr(quality, name) for name in _QUALITY_FIELDS}
+
+
+def _quality(row: File) -> Quality | None:
+    if row.sharpness is None:
+        return None
+    return Quality(**{name: getattr(row, name) for name in _QUALITY_FIELDS})

@@ -102,6 +102,23 @@ class File(_Model):
     analysis_version = pw.IntegerField(default=0)
     error = pw.TextField(null=True)
     analysed_at = pw.DateTimeField(default=datetime.now)
+    # quality (core.quality), measured by the scan
+    sharpness = pw.FloatField(null=True)
+    brightness = pw.FloatField(null=True)
+    contrast = pw.FloatField(null=True)
+    highlights = pw.FloatField(null=True)
+    shadows = pw.FloatField(null=True)
+    noise = pw.FloatField(null=True)
+    colourfulness = pw.FloatField(null=True)
+    jpeg_quality = pw.IntegerField(null=True)
+    # provenance marks read by the scan
+    creator_tool = pw.TextField(null=True)
+    provenance = pw.TextField(null=True)
+    # measured on demand, when judging groups
+    fine_sharpness = pw.FloatField(null=True)
+    faces = pw.IntegerField(null=True)
+    eyes_open = pw.IntegerField(null=True)
+    face_sharpness = pw.FloatField(null=True)
 
 
 class Thumb(_Model):
@@ -195,6 +212,20 @@ CREATE TABLE "reference_folder" ("id" INTEGER NOT NULL PRIMARY KEY, "path" BLOB 
 CREATE UNIQUE INDEX "reference_folder_path" ON "reference_folder" ("path");
 CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
 ALTER TABLE "root" DROP COLUMN "reference";
+ALTER TABLE "file" ADD COLUMN "sharpness" REAL;
+ALTER TABLE "file" ADD COLUMN "brightness" REAL;
+ALTER TABLE "file" ADD COLUMN "contrast" REAL;
+ALTER TABLE "file" ADD COLUMN "highlights" REAL;
+ALTER TABLE "file" ADD COLUMN "shadows" REAL;
+ALTER TABLE "file" ADD COLUMN "noise" REAL;
+ALTER TABLE "file" ADD COLUMN "colourfulness" REAL;
+ALTER TABLE "file" ADD COLUMN "jpeg_quality" INTEGER;
+ALTER TABLE "file" ADD COLUMN "creator_tool" TEXT;
+ALTER TABLE "file" ADD COLUMN "provenance" TEXT;
+ALTER TABLE "file" ADD COLUMN "fine_sharpness" REAL;
+ALTER TABLE "file" ADD COLUMN "faces" INTEGER;
+ALTER TABLE "file" ADD COLUMN "eyes_open" INTEGER;
+ALTER TABLE "file" ADD COLUMN "face_sharpness" REAL;
 """
 
 
@@ -209,5 +240,5 @@ def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
 # version -> step that brings a catalog from version-1 to version. New catalogs are created at
 # SCHEMA_VERSION directly from the models above; these steps only ever run on older files.
 MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
-    2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings
+    2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings, quality
 }

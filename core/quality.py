@@ -1,0 +1,142 @@
+"""Technical quality of one photo, measured on the scan's reduced decode (no second decode).
+
+* **sharpness**: variance of the Laplacian of the lightly smoothed grey image, divided by the
+  image's own variance, so that it does not change with brightness or contrast, and pixel
+  noise does not pass for detail. Measured at the decode's scale (about 1/8 of a camera
+  file's side), it compares copies of one size well; ``fine_sharpness`` (an on-demand
+  measure at half size, see ``measure_fine_sharpness``) tells apart frames of a burst.
+* **exposure**: mean brightness and the fractions of clipped highlights and shadows.
+* **contrast**: standard deviation of the grey levels.
+* **noise**: Immerkaer's fast estimate (grey levels) from a Laplacian-difference residual.
+* **colourfulness**: Hasler and Suesstrunk's metric (0 for a grey image, ~35 "moderately
+  colourful", ~60 "very colourful").
+* **compression**: the IJG-equivalent JPEG quality read from the quantisation tables.
+
+``quality_score`` folds them into 0..1 with per-profile weights (the design document's
+defaults: sharpness 0.3, contrast 0.2, colour 0.2, brightness 0.1, compression artefacts -0.1,
+noise -0.1). Must not import the store or any UI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import BinaryIO
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from core.models import Quality
+from core.similarity import content_mask
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "sharpness": 0.3,
+    "contrast": 0.2,
+    "colour": 0.2,
+    "brightness": 0.1,
+    "compression": -0.1,
+    "noise": -0.1,
+}
+
+# IJG's standard luminance quantisation table (quality 50), row by row.
+_IJG_LUMA = np.array(
+    [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+     14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+     18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
+    dtype=np.float64,
+)  # fmt: skip
+_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+_COLOUR_SIDE = 96  # colourfulness is a global statistic: measured on a small copy
+
+
+def _ijg_table_sum(quality: int) -> float:
+    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
+    return float(np.clip(np.floor((_IJG_LUMA * scale + 50) / 100), 1, 255).sum())
+
+
+_IJG_SUMS = {q: _ijg_table_sum(q) for q in range(1, 101)}
+
+
+def jpeg_quality(quantization: Mapping[int, object] | None) -> int | None:
+    """The IJG quality whose luminance table is closest to the file's (by table sum)."""
+    if not quantization or 0 not in quantization:
+        return None
+    table = quantization[0]
+    total = float(np.sum(np.asarray(table, dtype=np.float64)))
+    return min(_IJG_SUMS, key=lambda q: abs(_IJG_SUMS[q] - total))
+
+
+def measure(rgb: np.ndarray, jpeg_q: int | None = None) -> Quality:
+    """Quality metrics of an RGB (H x W x 3 uint8) image."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    grey_f = grey.astype(np.float32)
+    mean, std = (float(v[0][0]) for v in cv2.meanStdDev(grey_f))
+    smooth = cv2.GaussianBlur(grey_f, (0, 0), 1.0)
+    _, lap_std = cv2.meanStdDev(cv2.Laplacian(smooth, cv2.CV_32F))
+    sharpness = float(lap_std[0][0]) ** 2 / (std * std + 1e-6)
+    residual = cv2.filter2D(grey_f, cv2.CV_32F, _NOISE_KERNEL)[1:-1, 1:-1]
+    noise = math.sqrt(math.pi / 2) * float(np.abs(residual).mean()) / 6.0
+    pixels = grey.size
+    highlights = float(np.count_nonzero(grey >= 250)) / pixels
+    shadows = float(np.count_nonzero(grey <= 5)) / pixels
+    return Quality(
+        sharpness=sharpness,
+        brightness=mean,
+        contrast=std,
+        highlights=highlights,
+        shadows=shadows,
+        noise=noise,
+        colourfulness=colourfulness(rgb),
+        jpeg_quality=jpeg_q,
+    )
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler and Suesstrunk (2003): spread and strength of the opponent colour channels."""
+    short = min(rgb.shape[:2])
+    if short > _COLOUR_SIDE:
+        scale = _COLOUR_SIDE / short
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    r, g, b = (np.asarray(rgb[..., i], dtype=np.float32) for i in range(3))
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    rg_mean, rg_std = (float(v[0][0]) for v in cv2.meanStdDev(rg))
+    yb_mean, yb_std = (float(v[0][0]) for v in cv2.meanStdDev(yb))
+    return math.hypot(rg_std, yb_std) + 0.3 * math.hypot(rg_mean, yb_mean)
+
+
+def measure_fine_sharpness(fh: BinaryIO) -> float:
+    """Sharpness at half size (JPEG DCT scaling), left out flat dark borders: what tells
+    the sharpest frame of a burst from frames with slight motion blur."""
+    with Image.open(fh) as im:
+        im.draft("L", (max(1, im.width // 2), max(1, im.height // 2)))
+        grey = np.asarray(im.convert("L"))
+    inside = content_mask(grey, grow=6) > 0
+    inside[:8] = inside[-8:] = False
+    inside[:, :8] = inside[:, -8:] = False
+    if np.count_nonzero(inside) < 64:
+        return 0.0
+    grey_f = grey.astype(np.float32)
+    lap = cv2.Laplacian(grey_f, cv2.CV_32F)
+    return float(lap[inside].var() / (grey_f[inside].var() + 1e-6))
+
+
+def quality_score(q: Quality, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> float:
+    """0..1: each metric mapped to 0..1, weighted, and the weighted sum rescaled so that the
+    worst possible photo scores 0 and the best 1."""
+    parts = {
+        "sharpness": q.sharpness / (q.sharpness + 0.02),
+        "contrast": min(1.0, q.contrast / 64.0),
+        "colour": q.colourfulness / (q.colourfulness + 40.0),
+        "brightness": max(0.0, 1.0 - abs(q.brightness - 118.0) / 118.0)
+        * (1.0 - min(1.0, 2.0 * (q.highlights + q.shadows))),
+        "compression": (100 - q.jpeg_quality) / 100.0 if q.jpeg_quality else 0.0,
+        "noise": q.noise / (q.noise + 5.0),
+    }
+    raw = sum(weights.get(name, 0.0) * value for name, value in parts.items())
+    low = sum(w for w in weights.values() if w < 0)
+    high = sum(w for w in weights.values() if w > 0)
+    return (raw - low) / (high - low) if high > low else 0.0
