@@ -68,6 +68,15 @@ class Quality:
 
 
 @dataclass(frozen=True, slots=True)
+class Faces:
+    """What face detection found in a photo (``core.faces``)."""
+
+    count: int
+    eyes_open: int
+    sharpness: float  # the sharpest face's, contrast-normalised like Quality.sharpness
+
+
+@dataclass(frozen=True, slots=True)
 class Photo:
     """What the catalog knows about one file. ``error`` is set (and the analysis fields are
     empty) when the file could not be analysed; its text before the colon is the category."""

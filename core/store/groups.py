@@ -19,7 +19,7 @@ import peewee as pw
 
 from core.models import Burst, Group, GroupMember, Tier
 from core.store.rows import CHUNK, file_ids, photo_from_row, tuples
-from core.store.schema import File, PhotoGroup, ReferenceFolder, Setting, Verdict, db
+from core.store.schema import File, PhotoGroup, ReferenceFolder, Root, Setting, Verdict, db
 from core.store.schema import GroupMember as MemberRow
 
 _NEXT_GROUP_ID = "next_group_id"
@@ -161,8 +161,9 @@ class GroupsMixin:
         bursts: dict[int, dict[int, list[GroupMember]]] = defaultdict(lambda: defaultdict(list))
         heads: dict[int, PhotoGroup] = {}
         anchors: dict[int, str] = {}
+        roots = dict(tuples(Root.select(Root.id, Root.path)))
         for row in query:
-            photo = photo_from_row(row.file)
+            photo = photo_from_row(row.file, roots.get(row.file.root_id))  # type: ignore[attr-defined]
             reference = bool(references) and photo.path.startswith(references)
             member = GroupMember(photo, Tier(row.relation), row.similarity, reference)
             gid = row.group.id

@@ -68,11 +68,12 @@ def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: da
     return tuple(values[f.name] for f in FILE_FIELDS)
 
 
-def photo_from_row(row: File) -> Photo:
+def photo_from_row(row: File, root: str | None = None) -> Photo:
+    """The Photo of a file row; its root is ``root``, or the row's selected ``root_path``."""
     hashes = None
     if row.ahash is not None and row.dhash is not None and row.phash is not None:
         hashes = Hashes(ahash=row.ahash, dhash=row.dhash, phash=row.phash)
-    root_path = getattr(row, "root_path", None)
+    root_path = root or getattr(row, "root_path", None)
     if isinstance(root_path, bytes | memoryview):
         root_path = os.fsdecode(bytes(root_path))
     return Photo(
