@@ -102,6 +102,7 @@ class Photo:
     quality: Quality | None = None
     creator_tool: str | None = None  # XMP CreatorTool / history agents, C2PA claim generator
     provenance: str | None = None  # an AI-content mark (C2PA, IPTC digital source type)
+    faces: Faces | None = None  # measured on demand, when a profile looks at faces
     analysis_version: int = 0
     error: str | None = None
 

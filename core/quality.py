@@ -124,9 +124,16 @@ def measure_fine_sharpness(fh: BinaryIO) -> float:
     return float(lap[inside].var() / (grey_f[inside].var() + 1e-6))
 
 
-def quality_score(q: Quality, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> float:
+def quality_score(
+    q: Quality,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    *,
+    megapixels: float = 0.0,
+    face_sharpness: float | None = None,
+) -> float:
     """0..1: each metric mapped to 0..1, weighted, and the weighted sum rescaled so that the
-    worst possible photo scores 0 and the best 1."""
+    worst possible photo scores 0 and the best 1. ``resolution`` and ``faces`` weights use
+    ``megapixels`` (24 MP counts fully) and ``face_sharpness``."""
     parts = {
         "sharpness": q.sharpness / (q.sharpness + 0.02),
         "contrast": min(1.0, q.contrast / 64.0),
@@ -135,6 +142,8 @@ def quality_score(q: Quality, weights: Mapping[str, float] = DEFAULT_WEIGHTS) ->
         * (1.0 - min(1.0, 2.0 * (q.highlights + q.shadows))),
         "compression": (100 - q.jpeg_quality) / 100.0 if q.jpeg_quality else 0.0,
         "noise": q.noise / (q.noise + 5.0),
+        "resolution": min(1.0, megapixels / 24.0),
+        "faces": face_sharpness / (face_sharpness + 0.02) if face_sharpness else 0.0,
     }
     raw = sum(weights.get(name, 0.0) * value for name, value in parts.items())
     low = sum(w for w in weights.values() if w < 0)

@@ -60,7 +60,15 @@ def recommend(
     photos = [m.photo for m in group.members]
     verdicts = {p.path: ai.judge(p, photos) for p in photos}
     scores = {
-        p.path: round(quality.quality_score(p.quality, options.weights), 4)
+        p.path: round(
+            quality.quality_score(
+                p.quality,
+                options.weights,
+                megapixels=p.megapixels,
+                face_sharpness=_face_sharpness(p, faces),
+            ),
+            4,
+        )
         for p in photos
         if p.quality
     }
@@ -143,6 +151,11 @@ def _choose(
     return best, reasons, why
 
 
+def _face_sharpness(photo: Photo, faces: Mapping[str, Faces] | None) -> float | None:
+    found = (faces or {}).get(photo.path) or photo.faces
+    return found.sharpness if found and found.count else None
+
+
 def _quality_notes(best: Photo, others: Sequence[Photo]) -> list[str]:
     """Plain comparisons with the other files of the same size, where the kept one wins."""
     q = best.quality
@@ -191,10 +204,11 @@ def _burst_keep(
         return None
 
     def key(photo: Photo) -> tuple[float, float, str]:
-        eyes = faces[photo.path].eyes_open if options.faces and faces and photo.path in faces else 0
+        found = (faces or {}).get(photo.path) or photo.faces
+        eyes = found.eyes_open if options.faces and found else 0
         sharp = fine.get(photo.path)
-        if sharp is None:
-            sharp = photo.quality.sharpness if photo.quality else 0.0
-        return (eyes, sharp, photo.path)
+        if sharp is None and photo.quality:
+            sharp = photo.quality.fine_sharpness or photo.quality.sharpness
+        return (eyes, sharp or 0.0, photo.path)
 
     return max(frames, key=key).path

@@ -6,6 +6,7 @@ and the pipelines' internals. Must not import a UI.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -14,14 +15,20 @@ from itertools import combinations
 
 import platformdirs
 
+from core import rules
 from core.discover import resolve_roots
 from core.errors import PhotosiftError
+from core.faces import detect as detect_faces
 from core.grouping import GROUPING_VERSION, GroupingOptions, group_photos
-from core.models import Group, GroupingProgress, ScanSummary
+from core.models import Faces, Group, GroupingProgress, Photo, ScanSummary, printable
 from core.profiles import Profile, get_profile
+from core.quality import measure_fine_sharpness
+from core.recommend import JudgeOptions, Recommendation, recommend
 from core.scan import ProgressCallback, ScanOptions, StopCheck
 from core.scan import scan as _scan
 from core.store import Catalog
+
+log = logging.getLogger(__name__)
 
 DB_ENV = "PHOTOSIFT_DB"
 DB_FILENAME = "catalog.sqlite3"
@@ -223,3 +230,84 @@ def _sizes(group: Group, hashes: dict[str, str]) -> dict[str, int]:
 def _all_pairs(hashes: Sequence[str]) -> list[tuple[str, str]]:
     pairs = list(combinations(hashes, 2))
     return pairs or [(hashes[0], hashes[0])]  # one content only: its copies are not grouped
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A group with its keep filled in, and the recommendation behind it."""
+
+    group: Group
+    recommendation: Recommendation
+
+
+def judge(
+    groups: Sequence[Group],
+    *,
+    db_path: str | None = None,
+    profile: str | None = None,
+    on_progress: Callable[[GroupingProgress], None] | None = None,
+) -> list[Judged]:
+    """Recommend the file to keep in each group. Burst frames get their fine sharpness, and
+    with a profile that looks at faces every member gets its faces, measured once and kept
+    in the catalog."""
+    chosen = get_profile(profile)
+    options = JudgeOptions(
+        rules=rules.parse_all(chosen.rules), weights=dict(chosen.weights), faces=chosen.faces
+    )
+    with open_catalog(db_path, create=False) as catalog:
+        fine, faces = _measure(catalog, groups, chosen.faces, on_progress)
+    judged = []
+    for group in groups:
+        advice = recommend(group, options, fine_sharpness=fine, faces=faces)
+        judged.append(Judged(advice.apply(group), advice))
+    return judged
+
+
+def _measure(
+    catalog: Catalog,
+    groups: Sequence[Group],
+    with_faces: bool,
+    on_progress: Callable[[GroupingProgress], None] | None,
+) -> tuple[dict[str, float], dict[str, Faces]]:
+    """Measures taken on demand: the fine sharpness of burst frames, and faces."""
+    report = on_progress or (lambda event: None)
+    members = {m.photo.path: m.photo for g in groups for m in g.members}
+    frames = {p for g in groups for b in g.bursts for p in b.members}
+    fine = {p: value for p in frames if (value := _fine(members[p])) is not None}
+    faces = {p: photo.faces for p, photo in members.items() if photo.faces}
+    todo = [p for p in sorted(frames) if p not in fine]
+    todo += [p for p in sorted(members) if with_faces and p not in faces]
+    for done, path in enumerate(todo):
+        report(GroupingProgress("measuring", done, len(todo)))
+        photo = members[path]
+        if path in frames and path not in fine:
+            value = _read_measure(photo, measure_fine_sharpness)
+            if value is not None:
+                fine[path] = value
+                catalog.set_measures(photo, fine_sharpness=value)
+        elif with_faces and path not in faces:
+            found = _read_measure(photo, detect_faces)
+            if found is not None:
+                faces[path] = found
+                catalog.set_measures(
+                    photo, faces=found.count, eyes_open=found.eyes_open,
+                    face_sharpness=found.sharpness,
+                )  # fmt: skip
+    return fine, faces
+
+
+def _fine(photo: Photo) -> float | None:
+    return photo.quality.fine_sharpness if photo.quality else None
+
+
+def _read_measure(photo, measure):
+    """``measure(file)`` if the file is still the one scanned; None if it changed or fails."""
+    try:
+        with open(photo.path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if (st.st_size, st.st_mtime_ns) != (photo.size, photo.mtime_ns):
+                return None
+            return measure(fh)
+    except Exception as exc:  # a decoder may raise anything on a file that changed
+        log.warning("could not measure %s: %s", printable(photo.path), exc)
+        return None

@@ -216,6 +216,24 @@ class Catalog(GroupsMixin):
         )
         return bool(updated)
 
+    def set_measures(self, photo: Photo, **values: object) -> bool:
+        """Store measures taken after the scan (fine_sharpness, faces, eyes_open,
+        face_sharpness) if the file is still the one described; False otherwise."""
+        allowed = {"fine_sharpness", "faces", "eyes_open", "face_sharpness"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not a measure: {', '.join(sorted(unknown))}")
+        updated = (
+            File.update(**values)
+            .where(
+                (File.path == photo.path)
+                & (File.size == photo.size)
+                & (File.mtime_ns == photo.mtime_ns)
+            )
+            .execute()
+        )
+        return bool(updated)
+
     # -- reading ------------------------------------------------------------------------
 
     def photos(self, *, errors: bool = False, roots: Sequence[str] = ()) -> list[Photo]:

@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from core.models import Hashes, MediaType, Photo, Quality, printable
+from core.models import Faces, Hashes, MediaType, Photo, Quality, printable
 from core.store.schema import File
 
 CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit
@@ -96,6 +96,9 @@ def photo_from_row(row: File, root: str | None = None) -> Photo:
         content_hash=row.content_hash,
         hashes=hashes,
         quality=_quality(row),
+        faces=Faces(row.faces, row.eyes_open or 0, row.face_sharpness or 0.0)
+        if row.faces is not None
+        else None,
         creator_tool=row.creator_tool,
         provenance=row.provenance,
         analysis_version=row.analysis_version,
