@@ -8,8 +8,8 @@ Indicators, each with a weight, combined as independent evidence (1 - product of
 * EXIF Software, XMP CreatorTool or a C2PA claim generator names an AI tool (an ordinary
   editor such as GIMP, Lightroom or a phone's firmware does not count);
 * a C2PA or IPTC digital-source type of trained algorithmic media;
-* within a group: the photo is an exact 2x, 3x or 4x multiple of a sibling's size (weak on
-  its own: a real original is also 2x its half-size copy).
+* within a group, as supporting evidence only: the photo is an exact 2x, 3x or 4x multiple of
+  a sibling's size (on its own it proves nothing: a real original is 2x its half-size copy).
 
 ``is_ai_enhanced`` when the confidence exceeds 0.5. Must not import the store or any UI.
 """
@@ -98,8 +98,8 @@ def size_multiple(photo: Photo, siblings: Sequence[Photo]) -> tuple[str, float] 
 def judge(photo: Photo, siblings: Sequence[Photo] = ()) -> AIVerdict:
     """The verdict for ``photo``, with the group it belongs to when known."""
     indicators = file_indicators(photo)
-    multiple = size_multiple(photo, siblings)
-    if multiple:
+    multiple = size_multiple(photo, siblings) if indicators else None
+    if multiple:  # supporting evidence only: a real original is also 2x its half-size copy
         indicators.append(multiple)
     miss = 1.0
     for _, weight in indicators:

@@ -32,7 +32,7 @@ class Recommendation:
     duplicates: tuple[str, ...]  # byte-identical copies of the kept file
     lower_quality: tuple[str, ...]  # proposed for backup
     ai_enhanced: tuple[str, ...]  # flagged for review, never moved unless asked
-    kept: tuple[str, ...]  # also kept: files in reference or protected folders
+    kept: tuple[str, ...]  # also kept: reference or protected files, bursts' best frames
     total_size: int
     potential_savings: int
     recommendation: str
@@ -79,42 +79,51 @@ def recommend(
     }
     candidates = [p for p in photos if p.path in kept_anyway] or photos
     best, reasons, why = _choose(candidates, photos, verdicts, scores, options)
+    by_path = {p.path: p for p in photos}
+    burst_keeps = tuple(
+        _burst_keep(b, by_path, fine_sharpness or {}, faces, options) for b in group.bursts
+    )
+    # a burst's best frame is another shot, not a copy: it is kept too
+    for keep in burst_keeps:
+        if keep and keep != best.path:
+            kept_anyway.add(keep)
+            why[keep] = "the best frame of its burst, kept"
     duplicates = sorted(
         p.path
         for p in photos
-        if p is not best and best.content_hash and p.content_hash == best.content_hash
+        if p is not best
+        and best.content_hash
+        and p.content_hash == best.content_hash
+        and p.path not in kept_anyway
     )
     flagged = sorted(p.path for p in photos if p is not best and verdicts[p.path].is_ai_enhanced)
-    others = [p for p in photos if p is not best]
     lower = sorted(
         p.path
-        for p in others
-        if p.path not in duplicates and p.path not in flagged and p.path not in kept_anyway
+        for p in photos
+        if p is not best
+        and p.path not in duplicates
+        and p.path not in flagged
+        and p.path not in kept_anyway
     )
     for path in duplicates:
         why[path] = f"byte-identical copy of {best.name}"
     for path in flagged:
         why[path] = "AI-enhanced: " + "; ".join(verdicts[path].indicators)
-    size = {p.path: p.size for p in photos}
-    backed_up = [p for p in duplicates + lower if p not in kept_anyway]
-    savings = sum(size[p] for p in backed_up)
+    backed_up = duplicates + lower
     return Recommendation(
         best_file=best.path,
-        duplicates=tuple(p for p in duplicates if p not in kept_anyway),
+        duplicates=tuple(duplicates),
         lower_quality=tuple(lower),
         ai_enhanced=tuple(flagged),
-        kept=tuple(sorted(kept_anyway - {best.path})),
-        total_size=sum(size.values()),
-        potential_savings=savings,
+        kept=tuple(sorted(kept_anyway - {best.path} - set(flagged))),
+        total_size=sum(p.size for p in photos),
+        potential_savings=sum(by_path[p].size for p in backed_up),
         recommendation=_sentence(best, reasons, len(backed_up), len(flagged)),
         reasons=tuple(reasons),
         why=why,
         ai_verdicts=verdicts,
         scores=scores,
-        burst_keeps=tuple(
-            _burst_keep(b, {p.path: p for p in photos}, fine_sharpness or {}, faces, options)
-            for b in group.bursts
-        ),
+        burst_keeps=burst_keeps,
     )
 
 
@@ -138,7 +147,7 @@ def _choose(
             reasons.append(reason)
             for photo in candidates:
                 if photo not in narrowed:
-                    why.setdefault(photo.path, reason)
+                    why.setdefault(photo.path, rules.why_dropped(rule, photo, narrowed))
         candidates = narrowed
     best = min(candidates, key=lambda p: (-scores.get(p.path, 0.0), p.path))
     if len(candidates) > 1:

@@ -88,6 +88,26 @@ def apply(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     return (kept, reason) if kept else (candidates, None)
 
 
+def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo]) -> str:
+    """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
+    best = kept[0]
+    if rule.name == "most-pixels":
+        return f"fewer pixels ({photo.megapixels:.1f} MP vs {best.megapixels:.1f} MP)"
+    if rule.name == "original-encoding":
+        if photo.format in _LOSSLESS:
+            return f"a lossless {photo.format} conversion of {best.name}"
+        return f"re-saved at JPEG quality {_jpeg_q(photo)}"
+    if rule.name == "prefer-originals":
+        return f"a copy or edit of {best.name}"
+    if rule.name == "prefer-folder":
+        return f"not in {rule.argument}"
+    if rule.name == "prefer-formats":
+        return f"{photo.format} ranks below {best.format}"
+    if rule.name in ("prefer-older", "prefer-newer"):
+        return f"{'newer' if rule.name == 'prefer-older' else 'older'} than {best.name}"
+    return "AI-enhanced" if rule.name == "not-ai" else str(rule)
+
+
 def protected(rules: Sequence[Rule], photo: Photo) -> bool:
     return any(r.name == "protect-folder" and _below(photo.path, r.argument) for r in rules)
 

@@ -84,23 +84,29 @@ def find_groups(
     profile: str | None = None,
     threshold: float | None = None,
     regroup: bool = False,
+    store: bool = True,
     on_progress: Callable[[GroupingProgress], None] | None = None,
 ) -> GroupingResult:
     """The groups of the catalog, computed again only if the photos, verdicts, reference
-    folders or options changed since the stored grouping (or ``regroup`` asks for it)."""
+    folders or options changed since the stored grouping (or ``regroup`` asks for it).
+    With ``store=False`` the stored groups are left as they are (a what-if, e.g. another
+    profile), and the groups come without ids."""
     if threshold is not None and not 0.0 < threshold <= 1.0:
         raise PhotosiftError(f"threshold must be between 0 and 1, not {threshold}")
     chosen = get_profile(profile)
     options = GroupingOptions.from_profile(chosen, threshold)
     started = time.monotonic()
     with open_catalog(db_path, create=False) as catalog:
-        if not regroup and catalog.setting(_GROUPING_STATE) == catalog_state(catalog, options):
+        current = catalog.setting(_GROUPING_STATE) == catalog_state(catalog, options)
+        if store and not regroup and current:
             groups = catalog.load_groups()
             return GroupingResult(groups, chosen, options, False, time.monotonic() - started)
         found = _group(catalog, options, on_progress)
         if _hash_members(catalog, found, catalog.verdict_sizes()):
             # verdicts are kept by content hash: members hashed just now may be ruled apart
             found = _group(catalog, options, on_progress)
+        if not store:
+            return GroupingResult(found, chosen, options, True, time.monotonic() - started)
         catalog.save_groups(found)
         catalog.set_setting(_GROUPING_STATE, catalog_state(catalog, options))
         groups = catalog.load_groups()

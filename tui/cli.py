@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.errors import PhotosiftError
-from tui.commands import groups, scan
+from tui.commands import groups, report, scan
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     scan.add_parser(commands, common)
     groups.add_parser(commands, common)
+    report.add_parser(commands, common)
     return parser
 
 

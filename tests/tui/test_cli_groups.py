@@ -84,12 +84,14 @@ def test_table_has_a_header_a_row_per_group_and_a_summary(db, photos, capsys):
     header, *rows, summary = capsys.readouterr().out.splitlines()
     with Catalog(db) as catalog:
         stored = catalog.load_groups()
-    assert header.split() == ["id", "tier", "files", "size", "reclaimable", "similar", "anchor"]
+    judged = service.judge(stored, db_path=db)
+    assert header.split() == ["id", "tier", "files", "size", "reclaimable", "AI", "keep"]
     assert len(rows) == len(stored) == 4
-    for row, g in zip(rows, stored, strict=True):
+    for row, j in zip(rows, judged, strict=True):
+        g = j.group
         assert row.split()[:3] == [str(g.id), g.tier.value, str(len(g.members))]
-        assert row.endswith(g.anchor)
-    reclaimable = size(sum(g.reclaimable for g in stored))
+        assert g.keep in g.paths and row.endswith(g.keep)
+    reclaimable = size(sum(j.recommendation.potential_savings for j in judged))
     assert summary.startswith(
         f"4 groups (1 exact, 2 near, 1 similar), 12 files, {reclaimable} reclaimable "
         "[profile default, similarity >= 0.85; computed]"
@@ -126,7 +128,8 @@ def test_json_lists_each_group_with_its_files(db, photos, capsys):
     assert len({g["id"] for g in document["groups"]}) == 4
     for g in document["groups"]:
         assert isinstance(g["id"], int)
-        assert g["keep"] is None
+        assert g["keep"] in g["members"]
+        assert g["recommendation"].startswith("keep ")
         assert 0.85 <= g["similarity"] <= 1.0
         assert g["members"] == sorted(g["members"])
         assert [f["path"] for f in g["files"]] == g["members"]
@@ -148,7 +151,8 @@ def test_json_has_the_structure_the_benchmark_scorer_reads(db, capsys):
     for entry in [*document["groups"], *document["bursts"]]:
         assert isinstance(entry["members"], list) and len(entry["members"]) >= 2
         assert all(isinstance(p, str) and os.path.isabs(p) for p in entry["members"])
-        assert entry["keep"] is None or entry["keep"] in entry["members"]
+        assert entry["keep"] in entry["members"]
+    assert isinstance(document["ai_enhanced"], list)
 
 
 def test_burst_frames_form_one_similar_group_listed_in_capture_order(db, photos, capsys):
@@ -159,7 +163,11 @@ def test_burst_frames_form_one_similar_group_listed_in_capture_order(db, photos,
     capture_order = [
         str(photos / n) for n in ("burst/IMG_c.jpg", "burst/IMG_a.jpg", "burst/IMG_b.jpg")
     ]
-    assert burst == {"group": similar["id"], "members": capture_order, "keep": None}
+    assert {k: burst[k] for k in ("group", "members")} == {
+        "group": similar["id"],
+        "members": capture_order,
+    }
+    assert burst["keep"] in capture_order
     assert sorted(similar["members"]) == sorted(capture_order)
 
 
@@ -281,12 +289,9 @@ def test_threshold_outside_0_to_1_is_an_error_with_exit_1(db, capsys):
     assert "photosift: error: threshold must be between 0 and 1" in capsys.readouterr().err
 
 
-def test_unknown_profile_is_a_usage_error(db, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["groups", "--db", db, "--profile", "nonsense"])
-
-    assert exc.value.code == EXIT_USAGE
-    assert "invalid choice: 'nonsense'" in capsys.readouterr().err
+def test_unknown_profile_is_a_clear_error(db, capsys):
+    assert main(["groups", "--db", db, "--profile", "nonsense"]) == 1
+    assert "unknown profile 'nonsense'" in capsys.readouterr().err
 
 
 def test_groups_without_a_catalog_says_to_scan_first(tmp_path, capsys):

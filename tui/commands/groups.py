@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from core.models import TIER_ORDER, Group, printable
+from core.models import TIER_ORDER, GroupMember, printable
 from core.profiles import PROFILES
+
+if TYPE_CHECKING:  # the engine is imported only when the command runs
+    from core.recommend import Recommendation
+    from core.service import GroupingResult, Judged
 from tui.format import size
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -58,7 +64,10 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="visual similarity (0-1) two photos need to be grouped (default: the profile's)",
     )
     p.add_argument(
-        "--profile", choices=sorted(PROFILES), help="grouping profile (default: default, 0.85)"
+        "--profile",
+        metavar="NAME",
+        help=f"profile: {', '.join(PROFILES)}, or one of yours from the config file "
+        "(default: default)",
     )
     p.add_argument("--json", action="store_true", help="write the groups as JSON on stdout")
     p.add_argument(
@@ -120,70 +129,91 @@ def run(args: argparse.Namespace) -> int:
             regroup=args.regroup,
             on_progress=view,
         )
-    shown = [g for g in result.groups if args.tier in ("all", g.tier.value)]
+        shown = [g for g in result.groups if args.tier in ("all", g.tier.value)]
+        judged = service.judge(shown, db_path=db_path, profile=args.profile, on_progress=view)
     if args.json:
-        print(json.dumps(groups_document(shown, result), indent=2))
+        print(json.dumps(groups_document(judged, result), indent=2))
     else:
-        print_table(shown, result)
+        print_table(judged, result)
     return EXIT_OK
 
 
-def groups_document(groups: list[Group], result) -> dict:
-    """The groups in the benchmark kit's result format (absolute paths), plus photosift's own
-    fields: id, tier, similarity, anchor, and each file's relation and similarity."""
+def groups_document(judged: Sequence[Judged], result: GroupingResult) -> dict:
+    """The groups in the benchmark kit's result format (absolute paths; keep, ai_enhanced,
+    bursts), plus photosift's own fields: id, tier, similarity, the recommendation and its
+    reasons, and for each file its relation, similarity, quality score, AI verdict and why
+    it is not the one kept."""
     return {
         "profile": result.profile.name,
         "threshold": result.options.threshold,
-        "groups": [
-            {
-                "id": g.id,
-                "tier": g.tier.value,
-                "similarity": round(g.similarity, 4),
-                "members": list(g.paths),
-                "keep": g.keep,
-                "anchor": g.anchor,
-                "size": g.size,
-                "reclaimable": g.reclaimable,
-                "files": [
-                    {
-                        "path": m.photo.path,
-                        "relation": m.relation.value,
-                        "similarity": round(m.similarity, 4),
-                        "size": m.photo.size,
-                        "width": m.photo.width,
-                        "height": m.photo.height,
-                        "taken_at": m.photo.taken_at.isoformat() if m.photo.taken_at else None,
-                        "reference": m.reference,
-                    }
-                    for m in g.members
-                ],
-            }
-            for g in groups
-        ],
+        "groups": [_group_entry(j) for j in judged],
+        "ai_enhanced": sorted({p for j in judged for p in j.recommendation.ai_enhanced}),
         "bursts": [
-            {"group": g.id, "members": list(b.members), "keep": b.keep}
-            for g in groups
-            for b in g.bursts
+            {"group": j.group.id, "members": list(b.members), "keep": b.keep}
+            for j in judged
+            for b in j.group.bursts
         ],
     }
 
 
-def print_table(groups: list[Group], result) -> None:
-    if not groups:
+def _group_entry(judged: Judged) -> dict:
+    g, advice = judged.group, judged.recommendation
+    return {
+        "id": g.id,
+        "tier": g.tier.value,
+        "similarity": round(g.similarity, 4),
+        "members": list(g.paths),
+        "keep": g.keep,
+        "recommendation": advice.recommendation,
+        "reasons": list(advice.reasons),
+        "duplicates": list(advice.duplicates),
+        "lower_quality": list(advice.lower_quality),
+        "ai_enhanced": list(advice.ai_enhanced),
+        "total_size": advice.total_size,
+        "potential_savings": advice.potential_savings,
+        "anchor": g.anchor,
+        "files": [_file_entry(m, advice) for m in g.members],
+    }
+
+
+def _file_entry(member: GroupMember, advice: Recommendation) -> dict:
+    photo = member.photo
+    verdict = advice.ai_verdicts[photo.path]
+    return {
+        "path": photo.path,
+        "relation": member.relation.value,
+        "similarity": round(member.similarity, 4),
+        "size": photo.size,
+        "width": photo.width,
+        "height": photo.height,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "reference": member.reference,
+        "quality_score": advice.scores.get(photo.path),
+        "is_ai_enhanced": verdict.is_ai_enhanced,
+        "ai_confidence": verdict.confidence,
+        "ai_indicators": list(verdict.indicators),
+        "why": advice.why.get(photo.path),
+    }
+
+
+def print_table(judged: Sequence[Judged], result: GroupingResult) -> None:
+    if not judged:
         print("No groups found." if not result.groups else "No groups of that tier.")
         return
-    print(
-        f"{'id':>5}  {'tier':<8}{'files':>6}{'size':>11}{'reclaimable':>13}{'similar':>9}  anchor"
-    )
-    for g in groups:
+    header = f"{'id':>5}  {'tier':<8}{'files':>6}{'size':>11}{'reclaimable':>13}{'AI':>4}"
+    print(header + "  keep")
+    for j in judged:
+        g, advice = j.group, j.recommendation
         print(
             f"{g.id:>5}  {g.tier.value:<8}{len(g.members):>6}{size(g.size):>11}"
-            f"{size(g.reclaimable):>13}{g.similarity:>9.2f}  {printable(g.anchor)}"
+            f"{size(advice.potential_savings):>13}{len(advice.ai_enhanced) or '':>4}"
+            f"  {printable(g.keep or g.anchor)}"
         )
+    groups = [j.group for j in judged]
     tiers = sorted({g.tier for g in groups}, key=TIER_ORDER.__getitem__)
     counts = ", ".join(f"{sum(g.tier is t for g in groups)} {t.value}" for t in tiers)
     files = sum(len(g.members) for g in groups)
-    reclaimable = sum(g.reclaimable for g in groups)
+    reclaimable = sum(j.recommendation.potential_savings for j in judged)
     how = "computed" if result.computed else "unchanged since the last grouping"
     print(
         f"{len(groups)} groups ({counts}), {files} files, {size(reclaimable)} reclaimable "
