@@ -12,6 +12,8 @@ import errno
 import os
 from dataclasses import replace
 
+import cv2
+
 from core import formats, hashing, imaging, quality
 from core.errors import AnalysisError
 from core.models import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, AnalysisResult, MediaType, Photo
@@ -70,7 +72,8 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
         raise AnalysisError(f"not an image: {formats.describe_non_image(head)}{named}")
     fh.seek(0)
     decoded = imaging.decode(fh, fmt, max_pixels=max_pixels)
-    thumb = hashing.grey_thumbnail(decoded.rgb)
+    grey = cv2.cvtColor(decoded.rgb, cv2.COLOR_RGB2GRAY)
+    thumb = hashing.grey_thumbnail(grey)
     meta = decoded.meta
     photo = replace(
         photo,
@@ -85,7 +88,7 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
         software=meta.software,
         creator_tool=meta.creator_tool,
         provenance=meta.provenance,
-        quality=quality.measure(decoded.rgb, meta.jpeg_quality),
+        quality=quality.measure(decoded.rgb, meta.jpeg_quality, grey),
         hashes=hashing.compute_hashes(thumb),
         content_hash=hashing.content_hash(fh) if want_content_hash else None,
     )

@@ -68,25 +68,24 @@ def jpeg_quality(quantization: Mapping[int, object] | None) -> int | None:
     return min(_IJG_SUMS, key=lambda q: abs(_IJG_SUMS[q] - total))
 
 
-def measure(rgb: np.ndarray, jpeg_q: int | None = None) -> Quality:
-    """Quality metrics of an RGB (H x W x 3 uint8) image."""
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    grey_f = grey.astype(np.float32)
-    mean, std = (float(v[0][0]) for v in cv2.meanStdDev(grey_f))
-    smooth = cv2.GaussianBlur(grey_f, (0, 0), 1.0)
-    _, lap_std = cv2.meanStdDev(cv2.Laplacian(smooth, cv2.CV_32F))
+def measure(rgb: np.ndarray, jpeg_q: int | None = None, grey: np.ndarray | None = None) -> Quality:
+    """Quality metrics of an RGB (H x W x 3 uint8) image; ``grey`` is its grey version, if
+    the caller has it already. Integer arithmetic where it is exact enough: this runs once
+    per photo in the scan, next to a decode of about 10 ms."""
+    if grey is None:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    mean, std = (float(v[0][0]) for v in cv2.meanStdDev(grey))
+    _, lap_std = cv2.meanStdDev(cv2.Laplacian(cv2.GaussianBlur(grey, (0, 0), 1.0), cv2.CV_16S))
     sharpness = float(lap_std[0][0]) ** 2 / (std * std + 1e-6)
-    residual = cv2.filter2D(grey_f, cv2.CV_32F, _NOISE_KERNEL)[1:-1, 1:-1]
-    noise = math.sqrt(math.pi / 2) * float(np.abs(residual).mean()) / 6.0
+    residual = cv2.filter2D(grey, cv2.CV_16S, _NOISE_KERNEL)
+    noise = math.sqrt(math.pi / 2) * cv2.norm(residual, cv2.NORM_L1) / residual.size / 6.0
     pixels = grey.size
-    highlights = float(np.count_nonzero(grey >= 250)) / pixels
-    shadows = float(np.count_nonzero(grey <= 5)) / pixels
     return Quality(
         sharpness=sharpness,
         brightness=mean,
         contrast=std,
-        highlights=highlights,
-        shadows=shadows,
+        highlights=float(np.count_nonzero(grey >= 250)) / pixels,
+        shadows=float(np.count_nonzero(grey <= 5)) / pixels,
         noise=noise,
         colourfulness=colourfulness(rgb),
         jpeg_quality=jpeg_q,
@@ -94,18 +93,22 @@ def measure(rgb: np.ndarray, jpeg_q: int | None = None) -> Quality:
 
 
 def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler and Suesstrunk (2003): spread and strength of the opponent colour channels."""
-    short = min(rgb.shape[:2])
-    if short > _COLOUR_SIDE:
-        scale = _COLOUR_SIDE / short
-        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    r, g, b = (np.asarray(rgb[..., i], dtype=np.float32) for i in range(3))
+    """Hasler and Suesstrunk (2003): spread and strength of the opponent colour channels,
+    on a copy box-reduced by a whole factor to about ``_COLOUR_SIDE`` pixels (a global
+    statistic: the smaller copy gives the same figure within a few percent)."""
+    step = max(1, min(rgb.shape[:2]) // _COLOUR_SIDE)
+    if step > 1:
+        height, width = (rgb.shape[0] // step) * step, (rgb.shape[1] // step) * step
+        rgb = cv2.resize(
+            rgb[:height, :width], (width // step, height // step), interpolation=cv2.INTER_AREA
+        )
+    pixels = rgb.astype(np.float32)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
     rg = r - g
     yb = 0.5 * (r + g) - b
-    rg_mean, rg_std = (float(v[0][0]) for v in cv2.meanStdDev(rg))
-    yb_mean, yb_std = (float(v[0][0]) for v in cv2.meanStdDev(yb))
-    return math.hypot(rg_std, yb_std) + 0.3 * math.hypot(rg_mean, yb_mean)
+    return math.hypot(float(rg.std()), float(yb.std())) + 0.3 * math.hypot(
+        float(rg.mean()), float(yb.mean())
+    )
 
 
 def measure_fine_sharpness(fh: BinaryIO) -> float:

@@ -8,7 +8,9 @@ after reading every file once so that all runs see a warm page cache, it times:
 * the bare reduced decode: Pillow ``open`` + ``draft("RGB", (w // 8, h // 8))`` + ``load()``,
   the 1/8 DCT-scaled decode that is the floor of any analysis built on it;
 * imagehash: one ``PIL.Image.open`` per file, then ``phash``, ``dhash`` and ``average_hash``
-  on that image (what a plain imagehash script does).
+  on that image (what a plain imagehash script does);
+* photosift, one worker, with the quality metrics replaced by a constant: the scan as it was
+  before them, to show what they cost (limit: 1.25x the time per photo).
 
 photosift runs first so that the process's peak memory after it is photosift's own. It prints
 images/s for each, the ratios photosift-single / imagehash (target >= 5) and photosift-single /
@@ -46,6 +48,7 @@ import pytest
 from PIL import Image
 
 from core.discover import discover, resolve_roots
+from core.models import Quality
 from core.scan import ScanOptions, scan
 from core.store import Catalog
 
@@ -54,10 +57,12 @@ MIN_FILES = 200
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 TARGET_VS_IMAGEHASH = 5.0
 TARGET_VS_BARE_DECODE = 0.8
+QUALITY_COST_LIMIT = 1.25  # per-photo time with quality metrics / without
 _READ_CHUNK = 1 << 20
 _SAMPLE_SECONDS = 0.05
 
 IMAGEHASH = "imagehash"
+NO_QUALITY = "photosift 1 w/o quality"
 BARE = "bare 1/8 decode"
 SINGLE = "photosift 1 worker"
 
@@ -273,6 +278,9 @@ def print_report(timings: Sequence[Timing], memory: Sequence[MemoryNote]) -> Non
     print(f"{SINGLE + ' / ' + BARE:<38}{single / by_name[BARE].rate:6.2f}", end="")
     print(f"  (target >= {TARGET_VS_BARE_DECODE})")
     print(f"{pooled.name + ' / 1 worker':<38}{pooled.rate / single:6.2f}")
+    cost = by_name[NO_QUALITY].rate / single
+    print(f"{'time with / without quality metrics':<38}{cost:6.2f}", end="")
+    print(f"  (limit <= {QUALITY_COST_LIMIT})")
     print()
     print(f"{'peak RSS (MiB) after':<24}{'self':>8}{'children':>10}  each child's own (VmHWM)")
     for note in memory:
@@ -282,11 +290,14 @@ def print_report(timings: Sequence[Timing], memory: Sequence[MemoryNote]) -> Non
     print("each child's own: the pool workers and multiprocessing's resource tracker")
 
 
+_NO_METRICS = Quality(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
 # -- the benchmark -------------------------------------------------------------------------
 
 
 @pytest.mark.benchmark
-def test_scan_speed_against_imagehash_and_bare_decode(tmp_path: Path) -> None:
+def test_scan_speed_against_imagehash_and_bare_decode(tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("imagehash", reason="imagehash is the optional 'bench' extra")
     folder = photo_folder()
     files = jpeg_files(folder)
@@ -306,8 +317,12 @@ def test_scan_speed_against_imagehash_and_bare_decode(tmp_path: Path) -> None:
     memory.append(memory_note(BARE))
     timings.append(time_each(IMAGEHASH, files, imagehash_three))
     memory.append(memory_note(IMAGEHASH))
+    with monkeypatch.context() as patch:  # the scan as it was before quality metrics
+        patch.setattr("core.quality.measure", lambda *args, **kwargs: _NO_METRICS)
+        timings.append(photosift_scan(NO_QUALITY, folder, tmp_path / "bare.db", 1, files))
     print_report(timings, memory)
 
     by_name = {t.name: t for t in timings}
     assert by_name[SINGLE].rate / by_name[IMAGEHASH].rate >= TARGET_VS_IMAGEHASH
     assert by_name[SINGLE].rate / by_name[BARE].rate >= TARGET_VS_BARE_DECODE
+    assert by_name[NO_QUALITY].rate / by_name[SINGLE].rate <= QUALITY_COST_LIMIT
