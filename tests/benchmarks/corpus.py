@@ -23,12 +23,14 @@ class Member:
     transform: str
     exif: str | None  # "make+time+software", "none", or None when truth does not say
     frame: int | None = None  # a burst frame's index
+    ai_enhanced: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Truth:
     groups: dict[str, tuple[Member, ...]]  # group id -> members, the original first
     singletons: tuple[str, ...]
+    burst_best: dict[str, str]  # group id -> its burst's sharpest frame (absolute path)
     hard_negatives: tuple[tuple[str, str], ...]
     transforms: tuple[str, ...]  # in truth's order, "original" first
 
@@ -70,6 +72,7 @@ def load_truth(root: str) -> Truth:
                 transform=m["transform"],
                 exif=m["params"].get("exif"),
                 frame=m["params"].get("frame") if m["transform"] == "burst_frame" else None,
+                ai_enhanced=bool(m.get("ai_enhanced")),
             )
             for m in sorted(group["members"], key=lambda m: m["transform"] != "original")
         )
@@ -78,6 +81,7 @@ def load_truth(root: str) -> Truth:
     return Truth(
         groups=groups,
         singletons=tuple(where(p) for p in raw["singletons"]),
+        burst_best={g["id"]: where(g["burst_best"]) for g in raw["groups"] if g.get("burst_best")},
         hard_negatives=tuple((where(h["a"]), where(h["b"])) for h in raw["hard_negatives"]),
         transforms=tuple(raw.get("transforms", {})),
     )

@@ -1,11 +1,14 @@
-"""How well photosift groups a benchmark corpus with ground truth.
+"""How well photosift groups and judges a benchmark corpus with ground truth.
 
-Scans the corpus into a fresh catalog, groups it with the default options, and scores the
-result against truth.json the way the benchmark kit's score.py does: pairwise precision and
-recall over all same-group pairs, recall of each (original, derived file) pair by transform,
-pairs that touch a lone photo, hard negatives grouped, and whether each truth burst is
-reported as one burst. Asserts the grouping targets: precision >= 0.99 with no hard negative
-and no lone photo grouped, recall >= 0.95 overall and >= 0.9 for each transform.
+Scans the corpus into a fresh catalog, groups and judges it with the default profile, and
+scores the result against truth.json the way the benchmark kit's score.py does: pairwise
+precision and recall over all same-group pairs, recall of each (original, derived file) pair
+by transform, pairs that touch a lone photo, hard negatives grouped, whether each truth burst
+is reported as one burst; the kept file of each group (strict: the original or a
+byte-identical copy), the kept frame of each burst, and the AI flags. Asserts the targets:
+precision >= 0.99 with no hard negative and no lone photo grouped, recall >= 0.95 overall and
+>= 0.9 per transform, best pick >= 0.95, burst pick >= 0.9, AI flags precision >= 0.95 and
+recall >= 0.9.
 
 Input: ``PHOTOSIFT_BENCH_CORPUS``, a folder made by the kit's ``make_corpus.py``. Set
 ``PHOTOSIFT_BENCH_RESULT=out.json`` to also write the result in the kit's format, to score it
@@ -20,7 +23,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 
@@ -30,6 +35,8 @@ from tests.benchmarks.corpus import Truth, corpus_root, load_truth
 from tui.commands.groups import groups_document
 
 PRECISION_TARGET, RECALL_TARGET, TRANSFORM_TARGET = 0.99, 0.95, 0.9
+BEST_PICK_TARGET, BURST_PICK_TARGET = 0.95, 0.9
+AI_PRECISION_TARGET, AI_RECALL_TARGET = 0.95, 0.9
 RESULT_ENV = "PHOTOSIFT_BENCH_RESULT"
 
 
@@ -43,19 +50,24 @@ def grouped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Truth, GroupingRe
     db_path = str(tmp_path_factory.mktemp("grouping") / "catalog.sqlite3")
     summary = service.scan([root], db_path=db_path)
     result = service.find_groups(db_path=db_path)
+    started = time.monotonic()
+    judged = service.judge(result.groups, db_path=db_path)
     print(
         f"\n{root}: {summary.analysed} photos scanned in {summary.elapsed:.1f} s, "
-        f"{len(result.groups)} groups in {result.elapsed:.2f} s"
+        f"{len(result.groups)} groups in {result.elapsed:.2f} s, "
+        f"judged in {time.monotonic() - started:.2f} s"
     )
     if os.environ.get(RESULT_ENV):
         with open(os.environ[RESULT_ENV], "w", encoding="utf-8") as fh:
-            json.dump(groups_document(result.groups, result), fh, indent=1)
-    return load_truth(root), result
+            json.dump(groups_document(judged, result), fh, indent=1)
+    judged_result = replace(result, groups=[j.group for j in judged])
+    flagged = {p for j in judged for p in j.recommendation.ai_enhanced}
+    return load_truth(root), judged_result, flagged
 
 
 @pytest.mark.benchmark
 def test_pairs_are_precise_and_recalled(grouped) -> None:
-    truth, result = grouped
+    truth, result, _ = grouped
     expected = set().union(*(pairs_of(m.path for m in ms) for ms in truth.groups.values()))
     found = set().union(set(), *(pairs_of(g.paths) for g in result.groups))
     hits = len(expected & found)
@@ -76,7 +88,7 @@ def test_pairs_are_precise_and_recalled(grouped) -> None:
 
 @pytest.mark.benchmark
 def test_every_transform_is_recalled(grouped) -> None:
-    truth, result = grouped
+    truth, result, _ = grouped
     group_of = {path: n for n, g in enumerate(result.groups) for path in g.paths}
     tally: dict[str, list[int]] = {}
     for members in truth.groups.values():
@@ -95,10 +107,44 @@ def test_every_transform_is_recalled(grouped) -> None:
 
 @pytest.mark.benchmark
 def test_bursts_are_reported_whole(grouped) -> None:
-    truth, result = grouped
+    truth, result, _ = grouped
     reported = [set(b.members) for g in result.groups for b in g.bursts]
     frames = [{m.path for m in ms if m.transform == "burst_frame"} for ms in truth.groups.values()]
     frames = [f for f in frames if f]
     whole = sum(any(f <= burst for burst in reported) for f in frames)
     print(f"bursts reported whole: {whole} of {len(frames)}; bursts reported: {len(reported)}")
     assert whole == len(frames)
+
+
+@pytest.mark.benchmark
+def test_the_original_is_kept(grouped) -> None:
+    truth, result, _ = grouped
+    keep_of = {path: g.keep for g in result.groups for path in g.paths}
+    right = 0
+    for members in truth.groups.values():
+        good = {m.path for m in members if m.transform in ("original", "exact_copy")}
+        right += keep_of.get(members[0].path) in good
+    share = right / len(truth.groups)
+    print(f"best pick (strict): {right} of {len(truth.groups)} = {share:.3f}")
+    assert share >= BEST_PICK_TARGET
+
+
+@pytest.mark.benchmark
+def test_the_sharpest_burst_frame_is_kept(grouped) -> None:
+    truth, result, _ = grouped
+    keep_of = {path: b.keep for g in result.groups for b in g.bursts for path in b.members}
+    best = [truth.burst_best[gid] for gid in truth.groups if truth.burst_best.get(gid)]
+    right = sum(keep_of.get(path) == path for path in best)
+    print(f"burst pick: {right} of {len(best)}")
+    assert right >= BURST_PICK_TARGET * len(best)
+
+
+@pytest.mark.benchmark
+def test_ai_enhanced_files_are_flagged(grouped) -> None:
+    truth, _, flagged = grouped
+    expected = {m.path for ms in truth.groups.values() for m in ms if m.ai_enhanced}
+    hits = len(flagged & expected)
+    precision = hits / len(flagged) if flagged else 1.0
+    recall = hits / len(expected) if expected else 1.0
+    print(f"AI flags: precision {precision:.3f}, recall {recall:.3f} ({len(flagged)} flagged)")
+    assert precision >= AI_PRECISION_TARGET and recall >= AI_RECALL_TARGET
