@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import replace
+from typing import BinaryIO, TypeVar
 
 import cv2
 
 from core import formats, hashing, imaging, quality
 from core.errors import AnalysisError
 from core.models import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, AnalysisResult, MediaType, Photo
+
+T = TypeVar("T")
 
 
 def analyse_file(
@@ -115,13 +119,21 @@ def analyse_task(task: tuple[str, bool, int]) -> AnalysisResult:
     return analyse_file(path, want_content_hash=want_content_hash, max_pixels=max_pixels)
 
 
-def content_hash_if_unchanged(path: str, size: int, mtime_ns: int) -> str | None:
-    """The file's content hash, or None if it is gone or no longer has this size and mtime."""
+def read_if_unchanged(
+    path: str, size: int, mtime_ns: int, read: Callable[[BinaryIO], T]
+) -> T | None:
+    """``read(file)``, or None if the file is gone or no longer has this size and mtime (a
+    file that changed since it was scanned is never measured or acted on as if it had not)."""
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
                 return None
-            return hashing.content_hash(fh)
+            return read(fh)
     except OSError:
         return None
+
+
+def content_hash_if_unchanged(path: str, size: int, mtime_ns: int) -> str | None:
+    """The file's content hash, or None if it is gone or no longer has this size and mtime."""
+    return read_if_unchanged(path, size, mtime_ns, hashing.content_hash)

@@ -36,7 +36,16 @@ from core.matching import (
     ThumbLoader,
     same_moment,
 )
-from core.models import TIER_ORDER, Burst, Group, GroupingProgress, GroupMember, Photo, Tier
+from core.models import (
+    TIER_ORDER,
+    Burst,
+    Group,
+    GroupingProgress,
+    GroupMember,
+    Photo,
+    Tier,
+    is_below,
+)
 
 __all__ = ["GROUPING_VERSION", "GroupingOptions", "group_photos"]
 
@@ -74,7 +83,7 @@ def group_photos(
 
     clusters = cluster(len(reps), left, right, strength, can_join)
     report(GroupingProgress("clustering", len(left), len(left)))
-    references = tuple(_folder_prefix(f) for f in reference_folders)
+    references = tuple(reference_folders)
     groups = [_visual_group(c, sets, matcher, options, references) for c in clusters]
     grouped = {i for c in clusters for i in c.members}
     groups += [
@@ -119,18 +128,8 @@ class _Forbidden:
         )
 
 
-def _folder_prefix(folder: str) -> str:
-    return folder.rstrip("/") + "/"
-
-
-def _is_reference(path: str, references: tuple[str, ...]) -> bool:
-    return bool(references) and path.startswith(references)
-
-
 def _exact_group(photos: list[Photo], references: tuple[str, ...]) -> Group:
-    members = tuple(
-        GroupMember(p, Tier.EXACT, 1.0, _is_reference(p.path, references)) for p in photos
-    )
+    members = tuple(GroupMember(p, Tier.EXACT, 1.0, is_below(p.path, references)) for p in photos)
     return Group(tier=Tier.EXACT, anchor=photos[0].path, members=members)
 
 
@@ -159,7 +158,7 @@ def _visual_group(
                 relation = Tier.EXACT  # has a byte-identical copy in the group
             else:
                 relation = Tier.NEAR
-            reference = _is_reference(photo.path, references)
+            reference = is_below(photo.path, references)
             members.append(GroupMember(photo, relation, score, reference))
     members.sort(key=lambda m: m.photo.path)
     tier = max((m.relation for m in members), key=TIER_ORDER.__getitem__)

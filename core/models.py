@@ -4,6 +4,7 @@ derived properties. Shared by every layer; imports nothing from photosift or any
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +25,12 @@ def printable(text: str) -> str:
     """``text`` safe to print or store as UTF-8: the undecodable bytes of a file name (kept by
     Python as surrogate escapes) are shown as \\xNN."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def is_below(path: str, folders: Iterable[str]) -> bool:
+    """``path`` lies inside one of ``folders`` (a folder named like the start of another,
+    /x/ref and /x/refs, does not count)."""
+    return any(path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
 class MediaType(StrEnum):

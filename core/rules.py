@@ -27,12 +27,11 @@ from datetime import datetime
 
 from core import originality
 from core.errors import PhotosiftError
-from core.models import Photo
+from core.models import Photo, is_below
 
 DEFAULT_RULES = ("not-ai", "most-pixels", "original-encoding", "prefer-originals")
 FORMAT_RANK = ("RAW", "HEIF", "AVIF", "JPEG", "WEBP", "TIFF", "PNG", "BMP", "GIF")
 _LOSSLESS = {"PNG", "TIFF", "BMP"}
-_SAME_PIXELS = 0.03  # metric distance below which two same-size files show the same pixels
 _NAMES = {
     "not-ai", "most-pixels", "original-encoding", "prefer-originals", "prefer-folder",
     "prefer-formats", "prefer-older", "prefer-newer", "ignore-dates-before", "protect-folder",
@@ -118,7 +117,7 @@ def earliest_year(rules: Sequence[Rule]) -> int | None:
 
 
 def _below(path: str, folder: str | None) -> bool:
-    return folder is not None and path.startswith(folder.rstrip("/") + "/")
+    return folder is not None and is_below(path, (folder,))
 
 
 def _not_ai(rule: Rule, candidates: list[Photo], context: Context) -> Step:
@@ -142,12 +141,7 @@ def _original_encoding(rule: Rule, candidates: list[Photo], context: Context) ->
         p
         for p in candidates
         if p.format in _LOSSLESS
-        and any(
-            q.format not in _LOSSLESS
-            and _pixels(q) == _pixels(p)
-            and originality.distance(p, q) < _SAME_PIXELS
-            for q in candidates
-        )
+        and any(q.format not in _LOSSLESS and originality.same_pixels(p, q) for q in candidates)
     ]
     best_q = max((_jpeg_q(p) or 0) for p in candidates)
     resaved = [p for p in candidates if (_jpeg_q(p) or 100) < 50 <= best_q - 10]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from itertools import combinations
+from typing import BinaryIO, TypeVar
 
 import platformdirs
 
@@ -29,6 +30,7 @@ from core.scan import scan as _scan
 from core.store import Catalog
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DB_ENV = "PHOTOSIFT_DB"
 DB_FILENAME = "catalog.sqlite3"
@@ -203,17 +205,11 @@ def _stored_group(catalog: Catalog, group_id: int) -> Group:
 def _content_hashes(catalog: Catalog, paths: Sequence[str]) -> dict[str, str]:
     """path -> content hash, hashing the files that have none yet (verdicts are kept by
     content, so they outlive renames). Refuses files that changed since they were scanned."""
-    from core.analysis import content_hash_if_unchanged
-
     hashes = {}
     for path in paths:
         photo = catalog.photo(path)
-        digest = None
-        if photo and _unchanged(photo.path, photo.size, photo.mtime_ns):
-            digest = photo.content_hash or content_hash_if_unchanged(
-                path, photo.size, photo.mtime_ns
-            )
-        if digest is None or photo is None:
+        digest = _content_hash(photo) if photo else None
+        if photo is None or digest is None:
             raise PhotosiftError(f"{path} changed or vanished since it was scanned; scan again")
         if photo.content_hash is None:
             catalog.set_content_hash(path, photo.size, photo.mtime_ns, digest)
@@ -221,12 +217,17 @@ def _content_hashes(catalog: Catalog, paths: Sequence[str]) -> dict[str, str]:
     return hashes
 
 
-def _unchanged(path: str, size: int, mtime_ns: int) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return (st.st_size, st.st_mtime_ns) == (size, mtime_ns)
+def _content_hash(photo: Photo) -> str | None:
+    """The stored hash, or a fresh one, of a file still as scanned; None if it changed."""
+    from core.analysis import read_if_unchanged
+    from core.hashing import content_hash
+
+    stored = photo.content_hash
+
+    def read(fh: BinaryIO) -> str:
+        return stored or content_hash(fh)
+
+    return read_if_unchanged(photo.path, photo.size, photo.mtime_ns, read)
 
 
 def _sizes(group: Group, hashes: dict[str, str]) -> dict[str, int]:
@@ -306,14 +307,12 @@ def _fine(photo: Photo) -> float | None:
     return photo.quality.fine_sharpness if photo.quality else None
 
 
-def _read_measure(photo, measure):
+def _read_measure(photo: Photo, measure: Callable[[BinaryIO], T]) -> T | None:
     """``measure(file)`` if the file is still the one scanned; None if it changed or fails."""
+    from core.analysis import read_if_unchanged
+
     try:
-        with open(photo.path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if (st.st_size, st.st_mtime_ns) != (photo.size, photo.mtime_ns):
-                return None
-            return measure(fh)
+        return read_if_unchanged(photo.path, photo.size, photo.mtime_ns, measure)
     except Exception as exc:  # a decoder may raise anything on a file that changed
         log.warning("could not measure %s: %s", printable(photo.path), exc)
         return None

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,11 +105,6 @@ class Catalog(GroupsMixin):
     @property
     def schema_version(self) -> int:
         return int(db.pragma("user_version"))
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with db.atomic():
-            yield
 
     # -- roots and scans ----------------------------------------------------------------
 
@@ -209,12 +203,7 @@ class Catalog(GroupsMixin):
 
     def set_content_hash(self, path: str, size: int, mtime_ns: int, digest: str) -> bool:
         """Record a content hash if the file is still the one described; False otherwise."""
-        updated = (
-            File.update(content_hash=digest)
-            .where((File.path == path) & (File.size == size) & (File.mtime_ns == mtime_ns))
-            .execute()
-        )
-        return bool(updated)
+        return _update_unchanged(path, size, mtime_ns, content_hash=digest)
 
     def set_measures(self, photo: Photo, **values: object) -> bool:
         """Store measures taken after the scan (fine_sharpness, faces, eyes_open,
@@ -223,16 +212,7 @@ class Catalog(GroupsMixin):
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"not a measure: {', '.join(sorted(unknown))}")
-        updated = (
-            File.update(**values)
-            .where(
-                (File.path == photo.path)
-                & (File.size == photo.size)
-                & (File.mtime_ns == photo.mtime_ns)
-            )
-            .execute()
-        )
-        return bool(updated)
+        return _update_unchanged(photo.path, photo.size, photo.mtime_ns, **values)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -286,3 +266,11 @@ def _under_any(roots: Sequence[str]) -> pw.Expression:
     if clause is None:
         raise ValueError("no roots given")
     return clause
+
+
+def _update_unchanged(path: str, size: int, mtime_ns: int, **values: object) -> bool:
+    """Set ``values`` on the file if it is still the one described; False otherwise."""
+    query = File.update(**values).where(
+        (File.path == path) & (File.size == size) & (File.mtime_ns == mtime_ns)
+    )
+    return bool(query.execute())

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import peewee as pw
 
-from core.models import Burst, Group, GroupMember, Tier
+from core.models import Burst, Group, GroupMember, Tier, is_below
 from core.store.rows import CHUNK, file_ids, photo_from_row, tuples
 from core.store.schema import File, PhotoGroup, ReferenceFolder, Root, Setting, Verdict, db
 from core.store.schema import GroupMember as MemberRow
@@ -149,7 +149,7 @@ class GroupsMixin:
 
     def load_groups(self) -> list[Group]:
         """The stored groups, sorted by their first path; members sorted by path."""
-        references = tuple(f.rstrip("/") + "/" for f in self.reference_folders())
+        references = self.reference_folders()
         query = (
             MemberRow.select(MemberRow, File, PhotoGroup)
             .join(File)
@@ -164,7 +164,7 @@ class GroupsMixin:
         roots = dict(tuples(Root.select(Root.id, Root.path)))
         for row in query:
             photo = photo_from_row(row.file, roots.get(row.file.root_id))  # type: ignore[attr-defined]
-            reference = bool(references) and photo.path.startswith(references)
+            reference = is_below(photo.path, references)
             member = GroupMember(photo, Tier(row.relation), row.similarity, reference)
             gid = row.group.id
             heads[gid] = row.group
