@@ -25,3 +25,11 @@ class AnalysisError(PhotosiftError):
     @property
     def category(self) -> str:
         return self.reason.split(":", 1)[0]
+
+
+class Cancelled(PhotosiftError):
+    """Long work stopped because ``should_stop()`` said so (Ctrl-C, a signal, the app). What
+    was finished is kept; nothing half-done is stored."""
+
+    def __init__(self, message: str = "stopped on request") -> None:
+        super().__init__(message)

@@ -16,17 +16,19 @@ from typing import BinaryIO, TypeVar
 
 import platformdirs
 
-from core import rules
-from core.discover import resolve_roots
+from core.analysis.faces import detect as detect_faces
+from core.analysis.quality import measure_fine_sharpness
 from core.errors import PhotosiftError
-from core.faces import detect as detect_faces
-from core.grouping import GROUPING_VERSION, GroupingOptions, group_photos
-from core.models import Faces, Group, GroupingProgress, Photo, ScanSummary, printable
-from core.profiles import Profile, get_profile
-from core.quality import measure_fine_sharpness
-from core.recommend import JudgeOptions, Recommendation, recommend
-from core.scan import ProgressCallback, ScanOptions, StopCheck
-from core.scan import scan as _scan
+from core.judging import rules
+from core.judging.profiles import Profile, get_profile
+from core.judging.recommend import JudgeOptions, Recommendation, recommend
+from core.matching.grouping import GROUPING_VERSION, GroupingOptions, group_photos
+from core.media.discover import resolve_roots
+from core.models import Faces, Group, Phase, Photo, ScanSummary
+from core.paths import printable
+from core.progress import ProgressCallback, Reporter, StopCheck
+from core.runtime.scan import ScanOptions
+from core.runtime.scan import scan as _scan
 from core.store import Catalog
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ def find_groups(
     threshold: float | None = None,
     regroup: bool = False,
     store: bool = True,
-    on_progress: Callable[[GroupingProgress], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> GroupingResult:
     """The groups of the catalog, computed again only if the photos, verdicts, reference
     folders or options changed since the stored grouping (or ``regroup`` asks for it).
@@ -96,7 +98,7 @@ def find_groups(
     if threshold is not None and not 0.0 < threshold <= 1.0:
         raise PhotosiftError(f"threshold must be between 0 and 1, not {threshold}")
     chosen = get_profile(profile)
-    options = GroupingOptions.from_profile(chosen, threshold)
+    options = chosen.grouping(threshold)
     started = time.monotonic()
     with open_catalog(db_path, create=False) as catalog:
         current = catalog.setting(_GROUPING_STATE) == catalog_state(catalog, options)
@@ -128,7 +130,7 @@ def _group(catalog: Catalog, options: GroupingOptions, on_progress) -> list[Grou
         options,
         not_duplicates=catalog.not_duplicates(),
         reference_folders=catalog.reference_folders(),
-        on_progress=on_progress,
+        reporter=Reporter(on_progress),
     )
 
 
@@ -136,7 +138,7 @@ def _hash_members(catalog: Catalog, groups: Sequence[Group], sizes: set[int]) ->
     """Content-hash the grouped files without a hash whose size is that of a content a
     verdict is about (a renamed or moved copy of it: the scan hashes only files whose size
     collides with another's); returns how many were hashed."""
-    from core.analysis import content_hash_if_unchanged
+    from core.analysis.analyse import content_hash_if_unchanged
 
     hashed = 0
     for member in (m for g in groups for m in g.members if m.photo.content_hash is None):
@@ -219,8 +221,8 @@ def _content_hashes(catalog: Catalog, paths: Sequence[str]) -> dict[str, str]:
 
 def _content_hash(photo: Photo) -> str | None:
     """The stored hash, or a fresh one, of a file still as scanned; None if it changed."""
-    from core.analysis import read_if_unchanged
-    from core.hashing import content_hash
+    from core.analysis.analyse import read_if_unchanged
+    from core.analysis.hashing import content_hash
 
     stored = photo.content_hash
 
@@ -252,7 +254,7 @@ def judge(
     *,
     db_path: str | None = None,
     profile: str | None = None,
-    on_progress: Callable[[GroupingProgress], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> list[Judged]:
     """Recommend the file to keep in each group. Burst frames get their fine sharpness, and
     with a profile that looks at faces every member gets its faces, measured once and kept
@@ -274,18 +276,19 @@ def _measure(
     catalog: Catalog,
     groups: Sequence[Group],
     with_faces: bool,
-    on_progress: Callable[[GroupingProgress], None] | None,
+    on_progress: ProgressCallback | None,
 ) -> tuple[dict[str, float], dict[str, Faces]]:
     """Measures taken on demand: the fine sharpness of burst frames, and faces."""
-    report = on_progress or (lambda event: None)
+    reporter = Reporter(on_progress)
     members = {m.photo.path: m.photo for g in groups for m in g.members}
     frames = {p for g in groups for b in g.bursts for p in b.members}
     fine = {p: value for p in frames if (value := _fine(members[p])) is not None}
     faces = {p: photo.faces for p, photo in members.items() if photo.faces}
     todo = [p for p in sorted(frames) if p not in fine]
     todo += [p for p in sorted(members) if with_faces and p not in faces]
+    reporter.phase(Phase.MEASURING, len(todo))
     for done, path in enumerate(todo):
-        report(GroupingProgress("measuring", done, len(todo)))
+        reporter.step(done, current=path)
         photo = members[path]
         if path in frames and path not in fine:
             value = _read_measure(photo, measure_fine_sharpness)
@@ -309,7 +312,7 @@ def _fine(photo: Photo) -> float | None:
 
 def _read_measure(photo: Photo, measure: Callable[[BinaryIO], T]) -> T | None:
     """``measure(file)`` if the file is still the one scanned; None if it changed or fails."""
-    from core.analysis import read_if_unchanged
+    from core.analysis.analyse import read_if_unchanged
 
     try:
         return read_if_unchanged(photo.path, photo.size, photo.mtime_ns, measure)

@@ -26,12 +26,21 @@ def top_levels(modules: set[str]) -> set[str]:
 
 
 def test_core_never_loads_a_terminal_ui():
-    loaded = top_levels(modules_after_import("core.service", "core.scan", "core.analysis"))
+    loaded = top_levels(
+        modules_after_import("core.service", "core.runtime.scan", "core.analysis.analyse")
+    )
     assert not loaded & {"textual", "textual_image", "rich", "tui"}
 
 
 @pytest.mark.parametrize(
-    "module", ["core.analysis", "core.discover", "core.hashing", "core.imaging", "core.models"]
+    "module",
+    [
+        "core.analysis.analyse",
+        "core.media.discover",
+        "core.analysis.hashing",
+        "core.media.imaging",
+        "core.models",
+    ],
 )
 def test_only_the_store_loads_peewee(module):
     assert not top_levels(modules_after_import(module)) & {"peewee", "playhouse"}

@@ -17,7 +17,8 @@ from datetime import datetime
 import peewee as pw
 
 from core.errors import CatalogError
-from core.models import AnalysisResult, Photo, ScanSummary, printable
+from core.models import AnalysisResult, Photo, ScanSummary
+from core.paths import printable
 from core.store import schema
 from core.store.groups import GroupsMixin
 from core.store.rows import CHUNK, FILE_FIELDS, file_ids, photo_from_row, photo_to_row, tuples

@@ -17,7 +17,8 @@ from dataclasses import replace
 
 import peewee as pw
 
-from core.models import Burst, Group, GroupMember, Tier, is_below
+from core.models import Burst, Group, GroupMember, Tier
+from core.paths import is_below
 from core.store.rows import CHUNK, file_ids, photo_from_row, tuples
 from core.store.schema import File, PhotoGroup, ReferenceFolder, Root, Setting, Verdict, db
 from core.store.schema import GroupMember as MemberRow

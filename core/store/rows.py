@@ -9,7 +9,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from core.models import Faces, Hashes, MediaType, Photo, Quality, printable
+from core.models import Faces, Hashes, MediaType, Photo, Quality
+from core.paths import printable
 from core.store.schema import File
 
 CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit

@@ -32,7 +32,7 @@ import pytest
 from core import service
 from core.service import GroupingResult
 from tests.benchmarks.corpus import Truth, corpus_root, load_truth
-from tui.commands.groups import groups_document
+from tui.cli.groups import groups_document
 
 PRECISION_TARGET, RECALL_TARGET, TRANSFORM_TARGET = 0.99, 0.95, 0.9
 BEST_PICK_TARGET, BURST_PICK_TARGET = 0.95, 0.9

@@ -33,9 +33,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.hashing import hamming
+from core.analysis.hashing import hamming
 from core.models import Photo, ScanSummary
-from core.scan import scan
+from core.runtime.scan import scan
 from core.store import Catalog
 from tests.benchmarks.corpus import Member, Truth, corpus_root, load_truth, warm_page_cache
 

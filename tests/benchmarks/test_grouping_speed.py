@@ -55,8 +55,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import clustering, hashindex
-from core.hashing import hamming
+from core.analysis.hashing import hamming
+from core.matching import clustering, hashindex
 
 MILLION_ENV = "PHOTOSIFT_BENCH_MILLION"
 RADIUS = 10

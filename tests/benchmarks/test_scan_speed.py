@@ -47,9 +47,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.discover import discover, resolve_roots
+from core.media.discover import discover, resolve_roots
 from core.models import Quality
-from core.scan import ScanOptions, scan
+from core.runtime.scan import ScanOptions, scan
 from core.store import Catalog
 
 PHOTOS_ENV = "PHOTOSIFT_BENCH_PHOTOS"

@@ -1,0 +1,238 @@
+"""Keep rules: the ordered policy that picks the file to keep in a group, before quality.
+
+Each rule narrows the candidates (ties go on to the next rule), like a person going through
+criteria in order. Rules are written as strings, in a profile or the config file:
+
+  not-ai                      drop AI-enhanced files (unless every file is)
+  most-pixels                 keep the largest (within 2%); AI upscales were dropped before
+  original-encoding           drop lossless conversions (PNG, TIFF, BMP) of a sibling's
+                              pixels, and JPEGs re-saved at quality < 50 beside one >= 60
+  prefer-originals            the file the others derive from (``core.originality``)
+  prefer-folder:PATH          files below PATH, if any
+  prefer-formats:raw,heic,... formats in this order (raw, heic, avif, jpeg, webp, tiff, png)
+  prefer-older / prefer-newer by capture time (EXIF, else modification time)
+  ignore-dates-before:YEAR    capture times before YEAR count as unknown (e.g. 1970)
+  protect-folder:PATH         files below PATH are kept, never proposed for backup
+
+Whatever is still tied after the rules is decided by the quality score. Must not import the
+store or any UI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.errors import PhotosiftError
+from core.judging import originality
+from core.models import Photo
+from core.paths import is_below
+
+DEFAULT_RULES = ("not-ai", "most-pixels", "original-encoding", "prefer-originals")
+FORMAT_RANK = ("RAW", "HEIF", "AVIF", "JPEG", "WEBP", "TIFF", "PNG", "BMP", "GIF")
+_LOSSLESS = {"PNG", "TIFF", "BMP"}
+_NAMES = {
+    "not-ai", "most-pixels", "original-encoding", "prefer-originals", "prefer-folder",
+    "prefer-formats", "prefer-older", "prefer-newer", "ignore-dates-before", "protect-folder",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    argument: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.argument}" if self.argument else self.name
+
+
+def parse(text: str) -> Rule:
+    name, _, argument = text.strip().partition(":")
+    name = name.strip().lower()
+    if name not in _NAMES:
+        raise PhotosiftError(f"unknown keep rule {text!r} (known: {', '.join(sorted(_NAMES))})")
+    needs = name in ("prefer-folder", "prefer-formats", "ignore-dates-before", "protect-folder")
+    if needs and not argument:
+        raise PhotosiftError(f"keep rule {name} needs an argument, e.g. {name}:...")
+    if name in ("prefer-folder", "protect-folder"):
+        argument = os.path.realpath(os.path.expanduser(argument))
+    if name == "ignore-dates-before" and not argument.isdigit():
+        raise PhotosiftError(f"ignore-dates-before needs a year, not {argument!r}")
+    return Rule(name, argument or None)
+
+
+def parse_all(texts: Sequence[str]) -> tuple[Rule, ...]:
+    return tuple(parse(text) for text in texts)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the rules may look at besides the candidates."""
+
+    group: Sequence[Photo]  # every file of the group
+    is_ai: Callable[[Photo], bool]
+    earliest_year: int | None = None
+
+
+Step = tuple[list[Photo], str | None]  # the candidates left, and why (None: nothing decided)
+
+
+def apply(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    """Narrow ``candidates`` by one rule; the reason names what it decided, if anything."""
+    handler = _HANDLERS.get(rule.name)
+    if handler is None or len(candidates) < 2:
+        return candidates, None
+    kept, reason = handler(rule, candidates, context)
+    return (kept, reason) if kept else (candidates, None)
+
+
+def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo]) -> str:
+    """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
+    best = kept[0]
+    if rule.name == "most-pixels":
+        return f"fewer pixels ({photo.megapixels:.1f} MP vs {best.megapixels:.1f} MP)"
+    if rule.name == "original-encoding":
+        if photo.format in _LOSSLESS:
+            return f"a lossless {photo.format} conversion of {best.name}"
+        return f"re-saved at JPEG quality {_jpeg_q(photo)}"
+    if rule.name == "prefer-originals":
+        return f"a copy or edit of {best.name}"
+    if rule.name == "prefer-folder":
+        return f"not in {rule.argument}"
+    if rule.name == "prefer-formats":
+        return f"{photo.format} ranks below {best.format}"
+    if rule.name in ("prefer-older", "prefer-newer"):
+        return f"{'newer' if rule.name == 'prefer-older' else 'older'} than {best.name}"
+    return "AI-enhanced" if rule.name == "not-ai" else str(rule)
+
+
+def protected(rules: Sequence[Rule], photo: Photo) -> bool:
+    return any(r.name == "protect-folder" and _below(photo.path, r.argument) for r in rules)
+
+
+def earliest_year(rules: Sequence[Rule]) -> int | None:
+    years = [int(r.argument) for r in rules if r.name == "ignore-dates-before" and r.argument]
+    return max(years) if years else None
+
+
+def _below(path: str, folder: str | None) -> bool:
+    return folder is not None and is_below(path, (folder,))
+
+
+def _not_ai(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    kept = [p for p in candidates if not context.is_ai(p)]
+    dropped = len(candidates) - len(kept)
+    return kept, f"not AI-enhanced ({dropped} AI-flagged left for review)" if dropped else None
+
+
+def _most_pixels(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    top = max(_pixels(p) for p in candidates)
+    kept = [p for p in candidates if _pixels(p) >= 0.98 * top]
+    smaller = [p for p in candidates if p not in kept]
+    if not smaller:
+        return kept, None
+    runner = max(_pixels(p) for p in smaller)
+    return kept, f"more pixels ({top / 1e6:.1f} MP vs {runner / 1e6:.1f} MP)"
+
+
+def _original_encoding(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    conversions = [
+        p
+        for p in candidates
+        if p.format in _LOSSLESS
+        and any(q.format not in _LOSSLESS and originality.same_pixels(p, q) for q in candidates)
+    ]
+    best_q = max((_jpeg_q(p) or 0) for p in candidates)
+    resaved = [p for p in candidates if (_jpeg_q(p) or 100) < 50 <= best_q - 10]
+    dropped = conversions + [p for p in resaved if p not in conversions]
+    kept = [p for p in candidates if p not in dropped]
+    if not dropped:
+        return kept, None
+    parts = []
+    if conversions:
+        parts.append(f"the original encoding ({conversions[0].name} is a lossless conversion)")
+    if resaved:
+        worst = min(_jpeg_q(p) or 0 for p in resaved)
+        parts.append(f"JPEG quality {best_q}, not {worst}")
+    return kept, "; ".join(parts)
+
+
+def _prefer_originals(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    size = max(_pixels(p) for p in candidates)
+    # copies of the same size; heavy re-saves (JPEG quality < 50) are left out: their
+    # compression artefacts distort the very metrics compared
+    relatives = [
+        p
+        for p in context.group
+        if _pixels(p) >= 0.98 * size and not context.is_ai(p) and (_jpeg_q(p) or 100) >= 50
+    ]
+    ranked = originality.rank(candidates, relatives or candidates)
+    best = ranked[0]
+    oldest = min(p.mtime_ns for p in candidates) == best.mtime_ns
+    differs = len({p.has_camera_exif for p in (*candidates, *relatives)}) > 1
+    said = [text for text, weight in originality.hints(best, oldest, differs) if weight > 0]
+    if len(relatives) > 2:
+        said.insert(0, "the others look like edits of it")
+    return [best], ", ".join(said) or "the likeliest original"
+
+
+def _prefer_folder(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    kept = [p for p in candidates if _below(p.path, rule.argument)]
+    return kept, f"in {rule.argument}" if kept and len(kept) < len(candidates) else None
+
+
+def _prefer_formats(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+    order = [f.strip().upper() for f in (rule.argument or "").split(",") if f.strip()]
+    order = ["HEIF" if f == "HEIC" else f for f in order]
+
+    def position(photo: Photo) -> int:
+        fmt = photo.format or ""
+        return order.index(fmt) if fmt in order else len(order)
+
+    best = min(position(p) for p in candidates)
+    kept = [p for p in candidates if position(p) == best]
+    label = kept[0].format or "file"
+    return kept, f"{label} preferred" if len(kept) < len(candidates) else None
+
+
+def _by_date(newest: bool) -> Callable[[Rule, list[Photo], Context], Step]:
+    def handler(rule: Rule, candidates: list[Photo], context: Context) -> Step:
+        dated = [(d, p) for p in candidates if (d := _date(p, context.earliest_year))]
+        if not dated:
+            return candidates, None
+        pick = max if newest else min
+        target = pick(d for d, _ in dated).timestamp()
+        kept = [p for d, p in dated if abs(d.timestamp() - target) < 1.0]
+        word = "newest" if newest else "oldest"
+        return kept, f"the {word} ({kept[0].name})" if len(kept) < len(candidates) else None
+
+    return handler
+
+
+def _date(photo: Photo, earliest: int | None) -> datetime | None:
+    when = photo.taken_at or datetime.fromtimestamp(photo.mtime_ns / 1e9)
+    if earliest and when.year < earliest:
+        return None
+    return when
+
+
+def _pixels(photo: Photo) -> int:
+    return (photo.width or 0) * (photo.height or 0)
+
+
+def _jpeg_q(photo: Photo) -> int | None:
+    return photo.quality.jpeg_quality if photo.quality else None
+
+
+_HANDLERS: dict[str, Callable[[Rule, list[Photo], Context], Step]] = {
+    "not-ai": _not_ai,
+    "most-pixels": _most_pixels,
+    "original-encoding": _original_encoding,
+    "prefer-originals": _prefer_originals,
+    "prefer-folder": _prefer_folder,
+    "prefer-formats": _prefer_formats,
+    "prefer-older": _by_date(newest=False),
+    "prefer-newer": _by_date(newest=True),
+}

@@ -1,0 +1,168 @@
+"""Group the catalogued photos: exact copies, near-duplicates and bursts.
+
+1. **Exact**: files with the same content hash are one photo for everything below; each set
+   of two or more that matches nothing else is an *exact* group.
+2. **Candidates** (``core.matching``) come from two places: the variant pHashes of
+   ``core.similarity`` (each photo's 8 orientations in several zooms and turns against
+   every photo's plain pHash, searched with ``core.hashindex`` within ``hash_radius`` bits),
+   so mirrored, rotated and cropped copies are found; and EXIF capture times (same camera,
+   consecutive frames at most ``burst_seconds`` apart), so the frames of a burst are compared
+   even when they moved.
+3. **Verification**: every candidate pair is compared on its thumbnails, aligned. Frames of
+   one burst become links at ``threshold``; other pairs need more the further apart their
+   hashes are (copies of one photo sit within a few bits and correlate above 0.98, while two
+   featureless photos, a sky and a fog, may correlate well but never hash that close).
+4. **Clustering** (``core.clustering``): links strongest first, and two clusters join only if
+   every member of both is alike with the merged cluster's anchor and no person has said
+   their photos are not duplicates, so gradual changes never chain into one giant group.
+5. **Tiers**: a member is *similar* when it is another shot (a burst frame, or EXIF says it
+   was taken at another moment than the anchor), else *exact* if it has a byte-identical copy
+   in the group, else *near* (the same photo saved differently). A group's tier is its
+   loosest member's; a group of nothing but copies of one file is *exact*.
+
+Must not import the store or any UI: photos and thumbnails come in as arguments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+
+from core.matching.clustering import Cluster, cluster
+from core.matching.matcher import (
+    GroupingOptions,
+    Matcher,
+    ThumbLoader,
+    same_moment,
+)
+from core.models import TIER_ORDER, Burst, Group, GroupMember, Phase, Photo, Tier
+from core.paths import is_below
+from core.progress import Reporter
+
+__all__ = ["GROUPING_VERSION", "GroupingOptions", "group_photos"]
+
+GROUPING_VERSION = 2  # bump when grouping changes: stored groups are then computed again
+
+
+def group_photos(
+    photos: Iterable[Photo],
+    load_thumbs: ThumbLoader,
+    options: GroupingOptions = GroupingOptions(),
+    *,
+    not_duplicates: Collection[tuple[str, str]] = (),
+    reference_folders: Collection[str] = (),
+    reporter: Reporter | None = None,
+) -> list[Group]:
+    """Groups of the analysed ``photos``, sorted by their first path.
+
+    ``not_duplicates`` holds pairs of content hashes a person said are not duplicates (a pair
+    of one hash twice: its exact copies are not to be grouped). ``reference_folders`` are
+    folders whose files are marked ``reference`` in the result."""
+    reporter = reporter or Reporter()
+    usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
+    sets = _exact_sets(usable, not_duplicates)
+    reps = [s[0] for s in sets]
+    matcher = Matcher(reps, load_thumbs, options, reporter)
+    forbidden = _Forbidden(sets, not_duplicates)
+    left, right, strength = matcher.links(lambda a, b: forbidden.allows((a,), (b,)))
+    reporter.phase(Phase.CLUSTERING, len(left))
+
+    def can_join(x: Cluster, y: Cluster, anchor: int) -> bool:
+        """Nobody said they differ, and every member looks like the merged cluster's anchor."""
+        return forbidden.allows(x.members, y.members) and all(
+            matcher.alike(anchor, member) for member in (*x.members, *y.members)
+        )
+
+    clusters = cluster(len(reps), left, right, strength, can_join)
+    references = tuple(reference_folders)
+    groups = [_visual_group(c, sets, matcher, options, references) for c in clusters]
+    grouped = {i for c in clusters for i in c.members}
+    groups += [
+        _exact_group(s, references) for i, s in enumerate(sets) if len(s) > 1 and i not in grouped
+    ]
+    return sorted(groups, key=lambda g: g.paths[0])
+
+
+def _exact_sets(
+    photos: Sequence[Photo], not_duplicates: Collection[tuple[str, str]]
+) -> list[list[Photo]]:
+    """Photos with equal content hashes together (path order), except where a person said a
+    hash's copies are not duplicates; every other photo alone."""
+    apart = {a for a, b in not_duplicates if a == b}
+    by_hash: dict[str, list[Photo]] = defaultdict(list)
+    sets: list[list[Photo]] = []
+    for photo in photos:
+        if photo.content_hash and photo.content_hash not in apart:
+            by_hash[photo.content_hash].append(photo)
+        else:
+            sets.append([photo])
+    sets.extend(by_hash.values())
+    return sorted(sets, key=lambda s: s[0].path)
+
+
+class _Forbidden:
+    """Pairs of exact sets a person said are not duplicates, by content hash."""
+
+    def __init__(self, sets: Sequence[list[Photo]], pairs: Collection[tuple[str, str]]) -> None:
+        self.hash_of = [s[0].content_hash for s in sets]
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for a, b in pairs:
+            self.apart[a].add(b)
+            self.apart[b].add(a)
+
+    def allows(self, xs: Iterable[int], ys: Iterable[int]) -> bool:
+        if not self.apart:
+            return True
+        hashes_y = {self.hash_of[i] for i in ys} - {None}
+        return not any(
+            self.apart.get(h, set()) & hashes_y for h in (self.hash_of[i] for i in xs) if h
+        )
+
+
+def _exact_group(photos: list[Photo], references: tuple[str, ...]) -> Group:
+    members = tuple(GroupMember(p, Tier.EXACT, 1.0, is_below(p.path, references)) for p in photos)
+    return Group(tier=Tier.EXACT, anchor=photos[0].path, members=members)
+
+
+def _visual_group(
+    found: Cluster,
+    sets: Sequence[list[Photo]],
+    matcher: Matcher,
+    options: GroupingOptions,
+    references: tuple[str, ...],
+) -> Group:
+    anchor = sets[found.anchor][0]
+    inside = set(found.members)
+    bursts = []
+    for run in matcher.bursts:
+        frames = [i for i in run if i in inside]
+        if len(frames) > 1 and not same_moment(sets[frames[0]][0], sets[frames[-1]][0]):
+            bursts.append(Burst(members=tuple(p.path for i in frames for p in sets[i])))
+    in_burst = {path for burst in bursts for path in burst.members}
+    members = []
+    for i in found.members:
+        score = round(matcher.score(found.anchor, i), 4)
+        for photo in sets[i]:
+            if photo.path in in_burst or _other_moment(photo, anchor):
+                relation = Tier.SIMILAR  # another shot
+            elif len(sets[i]) > 1:
+                relation = Tier.EXACT  # has a byte-identical copy in the group
+            else:
+                relation = Tier.NEAR
+            reference = is_below(photo.path, references)
+            members.append(GroupMember(photo, relation, score, reference))
+    members.sort(key=lambda m: m.photo.path)
+    tier = max((m.relation for m in members), key=TIER_ORDER.__getitem__)
+    return Group(
+        tier=max(tier, Tier.NEAR, key=TIER_ORDER.__getitem__),
+        anchor=anchor.path,
+        members=tuple(members),
+        bursts=tuple(sorted(bursts, key=lambda b: b.members[0])),
+    )
+
+
+def _other_moment(photo: Photo, anchor: Photo) -> bool:
+    """Both capture times are known and differ: two shots, not two copies of one."""
+    if photo.taken_at is None or anchor.taken_at is None:
+        return False
+    return not same_moment(photo, anchor)

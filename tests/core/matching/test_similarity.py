@@ -1,0 +1,86 @@
+"""Variant hashes and thumbnail verification: the DCT shortcut for orientations agrees with
+hashing the turned image, alignments map back correctly, and the comparison tells copies from
+different photos while ignoring letterbox bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from core.analysis import hashing
+from core.matching import similarity
+from tests.images import scene
+
+
+def thumb(img: Image.Image) -> np.ndarray:
+    return hashing.grey_thumbnail(np.asarray(img.convert("RGB")))
+
+
+@pytest.fixture(scope="module")
+def base() -> np.ndarray:
+    return thumb(scene(8, (640, 480)))
+
+
+def test_first_variant_is_the_plain_phash(base):
+    assert int(similarity.variant_phashes(base[None])[0, 0]) == hashing.perceptual_hash(base)
+
+
+@pytest.mark.parametrize("index", range(similarity.VARIANTS))
+def test_each_variant_hashes_the_image_it_describes(base, index):
+    alignment = similarity.Alignment.from_variant(index)
+    image = similarity.dihedral(base, alignment.k).astype(np.float32)
+    if alignment.zoom < 1 or alignment.angle:
+        image = similarity.warp(image, alignment.zoom, alignment.angle)
+    variants = similarity.variant_phashes(base[None])[0]
+    assert hashing.hamming(int(variants[index]), hashing.perceptual_hash(image)) <= 2
+
+
+def test_dihedral_variants_of_a_turned_photo_find_the_original(base):
+    original = hashing.perceptual_hash(base)
+    for k in range(similarity.DIHEDRAL):
+        turned = similarity.dihedral(base, k)
+        variants = similarity.variant_phashes(turned[None])[0]
+        assert (
+            int(np.bitwise_count(variants[: similarity.DIHEDRAL] ^ np.uint64(original)).min()) == 0
+        )
+
+
+def test_mirrored_variants_turn_the_other_way():
+    turned = [similarity.Alignment.from_variant(i) for i in range(similarity.VARIANTS)]
+    tilted = [a for a in turned if a.angle]
+    assert {a.angle for a in tilted if a.k < 4} == {3.0, -3.0}
+    for a in tilted:
+        view = similarity.VIEWS[turned.index(a) // similarity.DIHEDRAL]
+        assert a.angle == (view[1] if a.k < 4 else -view[1])
+
+
+def test_copies_compare_high_and_different_photos_low(base):
+    prepared = similarity.prepare(base)
+    assert similarity.compare(prepared, prepared) == pytest.approx(1.0)
+    mirrored = similarity.prepare(thumb(ImageOps.mirror(scene(8, (640, 480)))))
+    assert similarity.compare(prepared, mirrored, similarity.Alignment(k=4)) > 0.98
+    other = similarity.prepare(thumb(scene(9, (640, 480))))
+    assert similarity.compare(prepared, other) < 0.85
+
+
+def test_letterbox_bars_are_left_out_of_the_comparison():
+    photo = scene(8, (640, 480))
+    boxed = Image.new("RGB", (640, 480), "black")
+    inner = photo.crop((100, 0, 540, 480))
+    boxed.paste(inner, (100, 0))  # the middle of the photo between black bars
+    bars = similarity.content_mask(thumb(boxed))
+    assert bars[:, :8].max() == 0 and bars[:, -8:].max() == 0 and bars[:, 20:44].min() == 1
+    plain = similarity.prepare(thumb(photo))
+    assert similarity.compare(plain, similarity.prepare(thumb(boxed))) > 0.95
+
+
+def test_dark_textured_photo_is_not_taken_for_bars():
+    rng = np.random.default_rng(1)
+    night = np.clip(rng.normal(10, 6, (64, 64)), 0, 255).astype(np.uint8)
+    assert similarity.content_mask(night).min() == 1.0
+
+
+def test_blank_images_are_flat():
+    assert similarity.is_flat(np.full((64, 64), 255, np.uint8))
+    assert not similarity.is_flat(thumb(scene(1, (64, 48))))

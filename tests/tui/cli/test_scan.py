@@ -1,0 +1,198 @@
+"""`photosift scan` as a person or a script uses it: output, exit codes, catalog location,
+progress when not on a terminal, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core.models import Phase
+from core.store import Catalog
+from tests.images import save, scene
+from tui.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
+
+
+@pytest.fixture
+def photos(tmp_path):
+    root = tmp_path / "photos"
+    for i in range(4):
+        save(scene(i, (240, 180)), root / f"IMG_{i}.jpg")
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    return root
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "cat.sqlite3")
+
+
+def test_scan_prints_a_summary_and_exits_0(photos, db, capsys):
+    assert main(["scan", str(photos), "--db", db]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "files seen" in out and "analysed" in out
+    assert "broken.jpg: corrupt" in out
+    assert f"Catalog: {db}" in out
+    with Catalog(db) as cat:
+        assert len(cat.photos()) == 4
+
+
+def test_second_scan_says_nothing_changed(photos, db, capsys):
+    main(["scan", str(photos), "--db", db])
+    capsys.readouterr()
+    main(["scan", str(photos), "--db", db, "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["analysed"], summary["unchanged"], summary["removed"]) == (0, 4, 0)
+
+
+def test_json_summary_is_machine_readable(photos, db, capsys):
+    assert main(["scan", str(photos), "--db", db, "--json"]) == EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["seen"] == 5 and summary["analysed"] == 4
+    assert summary["skipped"] == {"corrupt": 1}
+    assert summary["problems"][0]["path"].endswith("broken.jpg")
+    assert summary["catalog"] == db
+
+
+def test_missing_folder_is_a_clear_error_with_exit_1(tmp_path, db, capsys):
+    code = main(["scan", str(tmp_path / "no-such-folder"), "--db", db])
+    assert code == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "photosift: error:" in err and "no such file or folder" in err
+    assert not os.path.exists(db)
+
+
+def test_a_file_that_is_not_a_catalog_is_refused(photos, tmp_path, capsys):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a database, just some text long enough to matter\n" * 20)
+    assert main(["scan", str(photos), "--db", str(bogus)]) == EXIT_ERROR
+    assert "not a usable photosift catalog" in capsys.readouterr().err
+    assert bogus.read_text().startswith("this is not a database")
+
+
+@pytest.mark.parametrize(
+    "argv", [["scan"], ["scan", "x", "--workers", "0"], ["frobnicate"], ["--no-such-flag"]]
+)
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == EXIT_USAGE
+
+
+def test_no_command_shows_help_and_exits_2(capsys):
+    assert main([]) == EXIT_USAGE
+    assert "scan" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == "photosift 0.1.0"
+
+
+def test_scan_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--db", "--workers", "--exclude", "--include-hidden", "--follow-symlinks"):
+        assert option in out
+    assert "incremental" in out.lower()
+
+
+def test_catalog_location_comes_from_env_unless_db_is_given(photos, tmp_path, monkeypatch):
+    env_db = tmp_path / "from-env.sqlite3"
+    monkeypatch.setenv("PHOTOSIFT_DB", str(env_db))
+    assert main(["scan", str(photos), "--json"]) == EXIT_OK
+    assert env_db.exists()
+    flag_db = tmp_path / "from-flag.sqlite3"
+    assert main(["scan", str(photos), "--db", str(flag_db), "--json"]) == EXIT_OK
+    assert flag_db.exists()
+
+
+def test_default_catalog_lives_in_the_user_data_folder(photos, tmp_path, monkeypatch):
+    monkeypatch.delenv("PHOTOSIFT_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert main(["scan", str(photos), "--json"]) == EXIT_OK
+    assert (tmp_path / "data" / "photosift" / "catalog.sqlite3").exists()
+
+
+def test_exclude_and_hidden_options_reach_the_scan(photos, db, capsys):
+    save(scene(9, (64, 48)), photos / ".cache" / "thumb.jpg")
+    save(scene(8, (64, 48)), photos / "raw" / "skip.jpg")
+    main(["scan", str(photos), "--db", db, "--json", "--exclude", "raw"])
+    assert json.loads(capsys.readouterr().out)["seen"] == 5
+    main(["scan", str(photos), "--db", db, "--json", "--include-hidden"])
+    assert json.loads(capsys.readouterr().out)["seen"] == 7
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(photos, db, capsys):
+    main(["scan", str(photos), "--db", db])
+    err = capsys.readouterr().err
+    assert "analysing" in err
+    assert "\r" not in err and "\x1b" not in err
+
+
+def test_interrupt_keeps_work_and_exits_130(photos, db, capsys, monkeypatch):
+    from core import service
+
+    real_scan = service.scan
+
+    def scan_then_ctrl_c(*args, **kwargs):
+        shown = kwargs["on_progress"]
+
+        def on_progress(event):
+            shown(event)
+            if event.phase is Phase.ANALYSING and event.done >= 2:
+                raise KeyboardInterrupt
+
+        kwargs["on_progress"] = on_progress
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(service, "scan", scan_then_ctrl_c)
+    monkeypatch.setattr("core.progress.THROTTLE_SECONDS", 0.0)
+    assert main(["scan", str(photos), "--db", db, "--workers", "1"]) == EXIT_INTERRUPTED
+    assert "Interrupted; kept what was done" in capsys.readouterr().out
+    with Catalog(db) as cat:
+        assert 2 <= len(cat.photos() + cat.photos(errors=True)) < 5
+
+
+def test_ctrl_c_on_the_real_command_exits_130_without_a_traceback(tmp_path, db):
+    root = tmp_path / "many"
+    first = save(scene(1, (1600, 1200)), root / "P000.jpg")
+    for i in range(1, 200):  # enough work that the scan is still running when Ctrl-C comes
+        shutil.copy(first, root / f"P{i:03d}.jpg")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "scan", str(root), "--db", db, "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    deadline = time.monotonic() + 30
+    line = ""
+    while "analysing" not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group gets SIGINT
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err
+    assert "Interrupted" in out
+
+
+def test_undecodable_file_names_print_and_round_trip_through_json(photos, db, capsys):
+    raw = os.path.join(os.fsencode(photos), b"caf\xe9.jpg")
+    with open(raw, "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0 broken too")
+    assert main(["scan", str(photos), "--db", db]) == EXIT_OK
+    assert "caf\\xe9.jpg: corrupt" in capsys.readouterr().out
+    main(["scan", str(photos), "--db", db, "--json"])
+    paths = [p["path"] for p in json.loads(capsys.readouterr().out)["problems"]]
+    assert raw in [os.fsencode(p) for p in paths]
