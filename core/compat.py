@@ -10,7 +10,7 @@ with the names and dictionaries it describes, for scripts that want answers with
 
 Everything runs in this process, with the same analysis, grouping and judging as the rest of
 photosift (``similarity_threshold`` is photosift's visual similarity; see ``core.profiles``).
-For a collection, the catalog (``core.service``) is faster: it analyses each file once, in
+For a collection, the catalog (``core.library.Library``) is faster: it analyses each file once, in
 parallel, and remembers. Must not import the store or any UI.
 """
 
@@ -156,6 +156,7 @@ class MediaSimilarityDetector:
             raise ValueError("no analysable file in the group")
         members = tuple(GroupMember(p, Tier.NEAR, 1.0) for p in usable)
         advice = recommend(Group(Tier.NEAR, usable[0].path, members), self.judging)
+        assert advice.best_file is not None  # every file was analysed just now
         return {
             "group_size": len(entries),
             "best_file": entries[advice.best_file],

@@ -27,7 +27,7 @@ def top_levels(modules: set[str]) -> set[str]:
 
 def test_core_never_loads_a_terminal_ui():
     loaded = top_levels(
-        modules_after_import("core.service", "core.runtime.scan", "core.analysis.analyse")
+        modules_after_import("core.library", "core.runtime.scan", "core.analysis.analyse")
     )
     assert not loaded & {"textual", "textual_image", "rich", "tui"}
 

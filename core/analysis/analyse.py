@@ -41,6 +41,7 @@ def analyse_file(
             path=path,
             size=before.st_size,
             mtime_ns=before.st_mtime_ns,
+            ctime_ns=before.st_ctime_ns,
             inode=before.st_ino,
             device=before.st_dev,
             analysis_version=ANALYSIS_VERSION,
@@ -52,9 +53,13 @@ def analyse_file(
         except OSError as exc:
             return AnalysisResult(replace(photo, error=_os_reason(exc)))
         after = os.fstat(fh.fileno())
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+    if _identity(after) != _identity(before):
         return AnalysisResult(replace(photo, error="changed: modified while it was being read"))
     return result
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) -> AnalysisResult:

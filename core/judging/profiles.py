@@ -26,14 +26,21 @@ Custom profiles live in the config file (``config_path()``)::
     rules = ["protect-folder:~/Archive", "not-ai", "most-pixels", "prefer-originals"]
     weights = { sharpness = 0.5, brightness = 0.2 }
 
+A ``$PHOTOSIFT_CONFIG`` naming a file that does not exist is an error; no file at the default
+place means no config. Tables, keys and weight names photosift does not know are logged as
+warnings (once per version of the file), with the nearest known name, and otherwise ignored.
+
 Must not import the store or any UI.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import platformdirs
@@ -42,7 +49,16 @@ from core.errors import PhotosiftError
 from core.judging import rules
 from core.matching.matcher import DEFAULT_BURST_SECONDS, DEFAULT_THRESHOLD, GroupingOptions
 
+logger = logging.getLogger(__name__)
+
 CONFIG_ENV = "PHOTOSIFT_CONFIG"
+CONFIG_TABLES = ("keep", "profiles")
+KEEP_KEYS = ("rules",)
+PROFILE_KEYS = ("base", "threshold", "burst_seconds", "faces", "rules", "weights", "description")
+# What core.analysis.quality.quality_score weighs; other names there would weigh nothing.
+WEIGHT_NAMES = (
+    "sharpness", "contrast", "colour", "brightness", "compression", "noise", "resolution", "faces",
+)  # fmt: skip
 _TECHNICAL = {"sharpness": 0.1, "contrast": 0.1, "noise": -0.05, "compression": -0.05}
 
 
@@ -102,14 +118,80 @@ def config_path() -> str:
 
 
 def load_config(path: str | None = None) -> dict:
+    """The config file at ``path`` (default ``config_path()``) as a dict; {} when there is none.
+    What it holds that photosift does not know is logged as a warning, once per file version."""
+    from_env = path is None and bool(os.environ.get(CONFIG_ENV))
     path = path or config_path()
-    if not os.path.exists(path):
-        return {}
     try:
+        version = os.stat(path)
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            config = tomllib.load(fh)
+    except (FileNotFoundError, NotADirectoryError):
+        if from_env:
+            raise PhotosiftError(f"{CONFIG_ENV} is {path} but there is no such file") from None
+        return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PhotosiftError(f"cannot read the config file {path}: {exc}") from None
+    _warn_once(path, (version.st_mtime_ns, version.st_size), config)
+    return config
+
+
+def config_warnings(config: Mapping) -> list[str]:
+    """What in ``config`` photosift does not know and ignores, each with the nearest known
+    name when there is a close one, e.g. ``[profiles.mine] unknown key "treshold" (did you mean
+    "threshold"?); ignored``. Values are checked where they are used (``get_profile``)."""
+    found = [
+        f"unknown {'table' if isinstance(value, dict) else 'key'} {_named(key, CONFIG_TABLES)}"
+        for key, value in config.items()
+        if key not in CONFIG_TABLES
+    ]
+    keep = config.get("keep")
+    if isinstance(keep, dict):
+        found += [f"[keep] unknown key {_named(k, KEEP_KEYS)}" for k in keep if k not in KEEP_KEYS]
+    profiles = config.get("profiles")
+    for name, table in profiles.items() if isinstance(profiles, dict) else ():
+        if isinstance(table, dict):
+            found += _profile_warnings(f"[profiles.{name}]", table)
+    return [f"{problem}; ignored" for problem in found]
+
+
+_warned: set[tuple[str, tuple[int, int]]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(path: str, version: tuple[int, int], config: Mapping) -> None:
+    """Logs ``config_warnings`` the first time this version (mtime, size) of ``path`` is loaded:
+    a process loads its config for every profile lookup."""
+    key = (os.path.abspath(path), version)
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    for warning in config_warnings(config):
+        logger.warning("%s: %s", path, warning)
+
+
+def _profile_warnings(where: str, table: Mapping) -> list[str]:
+    found = [
+        f"{where} unknown key {_named(k, PROFILE_KEYS)}" for k in table if k not in PROFILE_KEYS
+    ]
+    weights = table.get("weights")
+    if isinstance(weights, dict):
+        found += [
+            f"{where} unknown weight {_named(w, WEIGHT_NAMES)}"
+            for w in weights
+            if w not in WEIGHT_NAMES
+        ]
+    return found
+
+
+def _named(name: str, known: Iterable[str]) -> str:
+    """``"name"``, followed by the nearest of ``known`` when one is close (by spelling, or
+    containing it: ``burst`` for ``burst_seconds``)."""
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    close = close or [k for k in known if len(name) >= 3 and name.lower() in k][:1]
+    return f'"{name}" (did you mean "{close[0]}"?)' if close else f'"{name}"'
 
 
 def get_profile(name: str | None, config: Mapping | None = None) -> Profile:
@@ -146,7 +228,11 @@ def _custom(name: str, table: object) -> Profile:
     try:
         threshold = float(table.get("threshold", base.threshold))
         burst = float(table.get("burst_seconds", base.burst_seconds))
-        weights = {str(k): float(v) for k, v in table.get("weights", base.weights).items()}
+        weights = {
+            str(k): float(v)
+            for k, v in table.get("weights", base.weights).items()
+            if k in WEIGHT_NAMES  # the others were warned about when the file was loaded
+        }
     except (TypeError, ValueError, AttributeError) as exc:
         raise PhotosiftError(f"[profiles.{name}]: {exc}") from None
     if not 0.0 < threshold <= 1.0:

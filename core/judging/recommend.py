@@ -29,7 +29,7 @@ class JudgeOptions:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    best_file: str
+    best_file: str | None  # None: no file of the group is as it was scanned
     duplicates: tuple[str, ...]  # byte-identical copies of the kept file
     lower_quality: tuple[str, ...]  # proposed for backup
     ai_enhanced: tuple[str, ...]  # flagged for review, never moved unless asked
@@ -42,6 +42,7 @@ class Recommendation:
     ai_verdicts: Mapping[str, ai.AIVerdict]
     scores: Mapping[str, float]  # quality score per path
     burst_keeps: tuple[str | None, ...]  # one per burst of the group
+    stale: Mapping[str, str] = field(default_factory=dict)  # path -> why it is left out
 
     def apply(self, group: Group) -> Group:
         """``group`` with its keep, and its bursts' keeps, filled in."""
@@ -57,9 +58,21 @@ def recommend(
     *,
     fine_sharpness: Mapping[str, float] | None = None,
     faces: Mapping[str, Faces] | None = None,
+    stale: Mapping[str, str] | None = None,
 ) -> Recommendation:
-    photos = [m.photo for m in group.members]
-    verdicts = {p.path: ai.judge(p, photos) for p in photos}
+    """The recommendation for ``group``. ``stale`` maps the files that are no longer as
+    scanned (missing, changed) to why: they are left out of everything, never kept and never
+    proposed for backup, and a group whose keep is among them gets a new one from the rest."""
+    stale = (
+        {m.photo.path: stale[m.photo.path] for m in group.members if m.photo.path in stale}
+        if stale
+        else {}
+    )
+    everyone = [m.photo for m in group.members]
+    verdicts = {p.path: ai.judge(p, everyone) for p in everyone}
+    photos = [p for p in everyone if p.path not in stale]
+    if not photos:
+        return _nothing_to_keep(group, verdicts, stale)
     scores = {
         p.path: round(
             quality.quality_score(
@@ -76,7 +89,7 @@ def recommend(
     kept_anyway = {
         m.photo.path
         for m in group.members
-        if m.reference or rules.protected(options.rules, m.photo)
+        if m.photo.path not in stale and (m.reference or rules.protected(options.rules, m.photo))
     }
     candidates = [p for p in photos if p.path in kept_anyway] or photos
     best, reasons, why = _choose(candidates, photos, verdicts, scores, options)
@@ -97,7 +110,12 @@ def recommend(
         and p.content_hash == best.content_hash
         and p.path not in kept_anyway
     )
-    flagged = sorted(p.path for p in photos if p is not best and verdicts[p.path].is_ai_enhanced)
+    # an exact copy of the kept file is a copy whatever its name says: counted once, as one
+    flagged = sorted(
+        p.path
+        for p in photos
+        if p is not best and verdicts[p.path].is_ai_enhanced and p.path not in duplicates
+    )
     lower = sorted(
         p.path
         for p in photos
@@ -110,6 +128,9 @@ def recommend(
         why[path] = f"byte-identical copy of {best.name}"
     for path in flagged:
         why[path] = "AI-enhanced: " + "; ".join(verdicts[path].indicators)
+    if stale:
+        why.update(stale)
+        reasons.append(_left_out(len(stale)))
     backed_up = duplicates + lower
     return Recommendation(
         best_file=best.path,
@@ -117,7 +138,7 @@ def recommend(
         lower_quality=tuple(lower),
         ai_enhanced=tuple(flagged),
         kept=tuple(sorted(kept_anyway - {best.path} - set(flagged))),
-        total_size=sum(p.size for p in photos),
+        total_size=sum(p.size for p in everyone),
         potential_savings=sum(by_path[p].size for p in backed_up),
         recommendation=_sentence(best, reasons, len(backed_up), len(flagged)),
         reasons=tuple(reasons),
@@ -125,7 +146,35 @@ def recommend(
         ai_verdicts=verdicts,
         scores=scores,
         burst_keeps=burst_keeps,
+        stale=stale,
     )
+
+
+def _nothing_to_keep(
+    group: Group, verdicts: Mapping[str, ai.AIVerdict], stale: Mapping[str, str]
+) -> Recommendation:
+    reason = "no file of this group is as it was scanned (missing or changed); scan again"
+    return Recommendation(
+        best_file=None,
+        duplicates=(),
+        lower_quality=(),
+        ai_enhanced=(),
+        kept=(),
+        total_size=sum(m.photo.size for m in group.members),
+        potential_savings=0,
+        recommendation=f"nothing to keep: {reason}",
+        reasons=(reason,),
+        why=dict(stale),
+        ai_verdicts=verdicts,
+        scores={},
+        burst_keeps=tuple(None for _ in group.bursts),
+        stale=dict(stale),
+    )
+
+
+def _left_out(count: int) -> str:
+    files = "file" if count == 1 else "files"
+    return f"{count} {files} changed or missing since the scan left out (scan again)"
 
 
 def _choose(

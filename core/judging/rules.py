@@ -20,6 +20,7 @@ store or any UI.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from datetime import datetime
 
 from core.errors import PhotosiftError
 from core.judging import originality
+from core.media.folders import FolderSet
 from core.models import Photo
-from core.paths import is_below
 
 DEFAULT_RULES = ("not-ai", "most-pixels", "original-encoding", "prefer-originals")
 FORMAT_RANK = ("RAW", "HEIF", "AVIF", "JPEG", "WEBP", "TIFF", "PNG", "BMP", "GIF")
@@ -118,7 +119,14 @@ def earliest_year(rules: Sequence[Rule]) -> int | None:
 
 
 def _below(path: str, folder: str | None) -> bool:
-    return folder is not None and is_below(path, (folder,))
+    """``path`` lies in ``folder``, by name or by the folder's identity on disk (case and
+    Unicode spellings of one folder differ on some file systems)."""
+    return folder is not None and _folder(folder).contains(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _folder(folder: str) -> FolderSet:
+    return FolderSet((folder,))
 
 
 def _not_ai(rule: Rule, candidates: list[Photo], context: Context) -> Step:

@@ -25,7 +25,7 @@ Must not import the store or any UI: photos and thumbnails come in as arguments.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
 from core.matching.clustering import Cluster, cluster
@@ -35,8 +35,8 @@ from core.matching.matcher import (
     ThumbLoader,
     same_moment,
 )
-from core.models import TIER_ORDER, Burst, Group, GroupMember, Phase, Photo, Tier
-from core.paths import is_below
+from core.media.folders import FolderSet
+from core.models import TIER_ORDER, Burst, Group, GroupMember, Phase, Photo, Tier, Verdict
 from core.progress import Reporter
 
 __all__ = ["GROUPING_VERSION", "GroupingOptions", "group_photos"]
@@ -49,32 +49,32 @@ def group_photos(
     load_thumbs: ThumbLoader,
     options: GroupingOptions = GroupingOptions(),
     *,
-    not_duplicates: Collection[tuple[str, str]] = (),
+    verdicts: Sequence[Verdict] = (),
     reference_folders: Collection[str] = (),
     reporter: Reporter | None = None,
 ) -> list[Group]:
     """Groups of the analysed ``photos``, sorted by their first path.
 
-    ``not_duplicates`` holds pairs of content hashes a person said are not duplicates (a pair
-    of one hash twice: its exact copies are not to be grouped). ``reference_folders`` are
-    folders whose files are marked ``reference`` in the result."""
+    ``verdicts`` are what a person said is not duplicates (``core.models.Verdict``).
+    ``reference_folders`` are folders whose files are marked ``reference`` in the result."""
     reporter = reporter or Reporter()
     usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
-    sets = _exact_sets(usable, not_duplicates)
+    sets = _exact_sets(usable, verdicts)
     reps = [s[0] for s in sets]
     matcher = Matcher(reps, load_thumbs, options, reporter)
-    forbidden = _Forbidden(sets, not_duplicates)
+    forbidden = _Forbidden(sets, verdicts)
     left, right, strength = matcher.links(lambda a, b: forbidden.allows((a,), (b,)))
     reporter.phase(Phase.CLUSTERING, len(left))
 
     def can_join(x: Cluster, y: Cluster, anchor: int) -> bool:
         """Nobody said they differ, and every member looks like the merged cluster's anchor."""
+        reporter.check()
         return forbidden.allows(x.members, y.members) and all(
             matcher.alike(anchor, member) for member in (*x.members, *y.members)
         )
 
     clusters = cluster(len(reps), left, right, strength, can_join)
-    references = tuple(reference_folders)
+    references = FolderSet(reference_folders)
     groups = [_visual_group(c, sets, matcher, options, references) for c in clusters]
     grouped = {i for c in clusters for i in c.members}
     groups += [
@@ -83,12 +83,16 @@ def group_photos(
     return sorted(groups, key=lambda g: g.paths[0])
 
 
-def _exact_sets(
-    photos: Sequence[Photo], not_duplicates: Collection[tuple[str, str]]
-) -> list[list[Photo]]:
+def _exact_sets(photos: Sequence[Photo], verdicts: Sequence[Verdict]) -> list[list[Photo]]:
     """Photos with equal content hashes together (path order), except where a person said a
-    hash's copies are not duplicates; every other photo alone."""
-    apart = {a for a, b in not_duplicates if a == b}
+    content's copies are not duplicates (it stands on two sides of a verdict); every other
+    photo alone."""
+    apart = {
+        content
+        for verdict in verdicts
+        for content, count in Counter(c for side in verdict.sides for c in side).items()
+        if count > 1
+    }
     by_hash: dict[str, list[Photo]] = defaultdict(list)
     sets: list[list[Photo]] = []
     for photo in photos:
@@ -101,26 +105,36 @@ def _exact_sets(
 
 
 class _Forbidden:
-    """Pairs of exact sets a person said are not duplicates, by content hash."""
+    """What the verdicts forbid: two exact sets may not be grouped when one holds a content on
+    one side of a verdict and the other a content on another side of the same verdict."""
 
-    def __init__(self, sets: Sequence[list[Photo]], pairs: Collection[tuple[str, str]]) -> None:
+    def __init__(self, sets: Sequence[list[Photo]], verdicts: Sequence[Verdict]) -> None:
         self.hash_of = [s[0].content_hash for s in sets]
-        self.apart: dict[str, set[str]] = defaultdict(set)
-        for a, b in pairs:
-            self.apart[a].add(b)
-            self.apart[b].add(a)
+        self.marks: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for number, verdict in enumerate(verdicts):
+            for side, contents in enumerate(verdict.sides):
+                for content in contents:
+                    self.marks[content].append((number, side))
+
+    def _sides(self, items: Iterable[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = defaultdict(set)
+        for item in items:
+            for number, side in self.marks.get(self.hash_of[item] or "", ()):
+                found[number].add(side)
+        return found
 
     def allows(self, xs: Iterable[int], ys: Iterable[int]) -> bool:
-        if not self.apart:
+        if not self.marks:
             return True
-        hashes_y = {self.hash_of[i] for i in ys} - {None}
-        return not any(
-            self.apart.get(h, set()) & hashes_y for h in (self.hash_of[i] for i in xs) if h
-        )
+        sides_x = self._sides(xs)
+        if not sides_x:
+            return True
+        sides_y = self._sides(ys)
+        return not any(len(sx | sides_y[n]) > 1 for n, sx in sides_x.items() if n in sides_y)
 
 
-def _exact_group(photos: list[Photo], references: tuple[str, ...]) -> Group:
-    members = tuple(GroupMember(p, Tier.EXACT, 1.0, is_below(p.path, references)) for p in photos)
+def _exact_group(photos: list[Photo], references: FolderSet) -> Group:
+    members = tuple(GroupMember(p, Tier.EXACT, 1.0, references.contains(p.path)) for p in photos)
     return Group(tier=Tier.EXACT, anchor=photos[0].path, members=members)
 
 
@@ -129,7 +143,7 @@ def _visual_group(
     sets: Sequence[list[Photo]],
     matcher: Matcher,
     options: GroupingOptions,
-    references: tuple[str, ...],
+    references: FolderSet,
 ) -> Group:
     anchor = sets[found.anchor][0]
     inside = set(found.members)
@@ -149,7 +163,7 @@ def _visual_group(
                 relation = Tier.EXACT  # has a byte-identical copy in the group
             else:
                 relation = Tier.NEAR
-            reference = is_below(photo.path, references)
+            reference = references.contains(photo.path)
             members.append(GroupMember(photo, relation, score, reference))
     members.sort(key=lambda m: m.photo.path)
     tier = max((m.relation for m in members), key=TIER_ORDER.__getitem__)

@@ -1,23 +1,25 @@
 """Find the photos under one or more roots.
 
 Walks folders in name order (deterministic), skips hidden entries unless asked, applies exclude
-globs, never follows a symlink unless asked (and then never into a loop), and counts a file
-reached twice (overlapping roots, hard links, links) once. A file is a candidate when its
-extension is an image's, or, for unknown extensions, when its first bytes are an image's.
-Only ``stat`` and, for unknown extensions, a 32-byte read happen here. Must not import the
-store or a UI.
+globs (ignoring case where the root's file system does, or as asked), never follows a symlink
+unless asked (and then never into a loop), and counts a file reached twice (overlapping roots,
+hard links, links) once. A file is a candidate when its extension is an image's, or, for unknown
+extensions, when its first bytes are an image's. Only ``stat``, for unknown extensions a 32-byte
+read, and, with exclude globs, the read-only case probe of ``core.media.folders`` happen here.
+Must not import the store or a UI.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.errors import RootNotFoundError
-from core.media import formats
+from core.media import folders, formats
 from core.models import Candidate
 
 _REPORT_EVERY = 500
@@ -25,9 +27,17 @@ _REPORT_EVERY = 500
 
 @dataclass(frozen=True, slots=True)
 class DiscoveryOptions:
-    exclude: tuple[str, ...] = ()  # globs matched against name, path below the root, full path
+    """What to walk. ``exclude``: ``fnmatch`` globs, each tried against an entry's name, its path
+    below the root and its full path; a folder that matches is not walked. ``ignore_case``: how
+    those globs treat case: True ignores it, False respects it, None (the default) ignores it
+    below a root whose file system does (``core.media.folders.case_insensitive``: APFS, NTFS,
+    FAT, most SMB shares) and respects it elsewhere. ``include_hidden``: walk names starting
+    with a dot. ``follow_symlinks``: follow links to files and folders (never into a loop)."""
+
+    exclude: tuple[str, ...] = ()
     include_hidden: bool = False
     follow_symlinks: bool = False
+    ignore_case: bool | None = None
 
 
 @dataclass(slots=True)
@@ -72,13 +82,21 @@ def discover(
 
 
 class _Walker:
-    def __init__(self, options: DiscoveryOptions, on_found, should_stop) -> None:
+    def __init__(
+        self,
+        options: DiscoveryOptions,
+        on_found: Callable[[int], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
         self.options = options
         self.on_found = on_found
         self.should_stop = should_stop or (lambda: False)
         self.result = Discovery()
         self.seen_files: set[tuple[int, int]] = set()
         self.seen_dirs: set[tuple[int, int]] = set()
+        self.globs = _compile_globs(options.exclude, ignore_case=False)
+        self.folded_globs = _compile_globs(options.exclude, ignore_case=True)
+        self.root_ignores_case: dict[str, bool] = {}
 
     def walk_root(self, root: str) -> None:
         try:
@@ -169,6 +187,7 @@ class _Walker:
                 mtime_ns=st.st_mtime_ns,
                 inode=st.st_ino,
                 device=st.st_dev,
+                ctime_ns=st.st_ctime_ns,
             )
         )
         found = len(self.result.candidates)
@@ -178,13 +197,22 @@ class _Walker:
     def _excluded(self, root: str, path: str, name: str) -> bool:
         if not self.options.exclude:
             return False
+        globs = self.folded_globs if self._ignores_case(root) else self.globs
         below = os.path.relpath(path, root)
-        return any(
-            fnmatch.fnmatchcase(name, pattern)
-            or fnmatch.fnmatchcase(below, pattern)
-            or fnmatch.fnmatchcase(path, pattern)
-            for pattern in self.options.exclude
-        )
+        return any(g.match(name) or g.match(below) or g.match(path) for g in globs)
+
+    def _ignores_case(self, root: str) -> bool:
+        if self.options.ignore_case is not None:
+            return self.options.ignore_case
+        if root not in self.root_ignores_case:
+            self.root_ignores_case[root] = folders.case_insensitive(root)
+        return self.root_ignores_case[root]
+
+
+def _compile_globs(patterns: Sequence[str], *, ignore_case: bool) -> list[re.Pattern[str]]:
+    """The globs as ``fnmatch.fnmatchcase`` reads them, compiled once, optionally caseless."""
+    flags = re.IGNORECASE if ignore_case else 0
+    return [re.compile(fnmatch.translate(pattern), flags) for pattern in patterns]
 
 
 def _looks_like_image(path: str) -> bool:

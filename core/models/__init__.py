@@ -3,12 +3,13 @@ behaviour beyond small derived properties. Shared by every layer; imports nothin
 photosift and no library.
 
 * ``media``: a file as discovered and as analysed (``Candidate``, ``Photo``, ``Quality``, ...)
-* ``groups``: groups of look-alike photos (``Tier``, ``Group``, ``GroupMember``, ``Burst``)
+* ``groups``: groups of look-alike photos (``Tier``, ``Group``, ``GroupMember``, ``Burst``,
+  ``Verdict``)
 * ``scans``: what a scan did (``ScanSummary``)
 * ``progress``: the one progress event of all long work (``Phase``, ``Progress``)
 """
 
-from core.models.groups import TIER_ORDER, Burst, Group, GroupMember, Tier
+from core.models.groups import TIER_ORDER, Burst, Group, GroupMember, Tier, Verdict
 from core.models.media import (
     ANALYSIS_VERSION,
     DEFAULT_MAX_PIXELS,
@@ -43,4 +44,5 @@ __all__ = [
     "Quality",
     "ScanSummary",
     "Tier",
+    "Verdict",
 ]

@@ -65,3 +65,17 @@ class Group:
         files in reference folders are never counted."""
         kept = self.keep or max(self.members, key=lambda m: (m.photo.size, m.photo.path)).photo.path
         return sum(m.photo.size for m in self.members if m.photo.path != kept and not m.reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A person's "these are not duplicates", kept by content (content hashes), so it outlives
+    renames, moves and rescans: contents on different sides are never grouped together; a
+    content on two sides means its byte-identical copies are not to be grouped either.
+    ``group_id`` is the group it was said about (to take it back by); ``sizes`` the file size
+    of each content, by which a renamed copy is found before it is hashed."""
+
+    sides: tuple[frozenset[str], ...]
+    group_id: int | None = None
+    id: int | None = None
+    sizes: tuple[tuple[str, int], ...] = ()

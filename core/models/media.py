@@ -44,6 +44,7 @@ class Candidate:
     mtime_ns: int
     inode: int
     device: int
+    ctime_ns: int = 0  # inode change time: a replaced file gets a new one even with the old mtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class Photo:
     mtime_ns: int
     inode: int = 0
     device: int = 0
+    ctime_ns: int = 0  # 0: not known (catalogued by a release that did not record it)
     root: str | None = None
     id: int | None = None
     format: str | None = None

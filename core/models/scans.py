@@ -23,6 +23,7 @@ class ScanSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     problems: tuple[tuple[str, str], ...] = ()
     unreadable_dirs: tuple[str, ...] = ()
+    unavailable: dict[str, str] = field(default_factory=dict)  # root -> why; its files are kept
 
     @property
     def skipped_total(self) -> int:

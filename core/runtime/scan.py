@@ -1,10 +1,14 @@
-"""The scan pipeline: discover -> decide what changed -> analyse in a process pool -> store.
+"""The scan pipeline: discover -> check the roots -> decide what changed -> analyse through an
+executor -> store.
 
-The main process walks the roots, compares each file's size, mtime and analysis version with
-the catalog, sends only new or changed files to the workers (``core.analysis``), and is the one
-writer, committing results in chunks. Files that vanished since the last scan are forgotten.
-Progress goes to ``on_progress(Progress)``; ``should_stop()`` (or Ctrl-C) ends the scan
-early and keeps everything already analysed.
+The main process walks the roots, checks that each is really there (``core.runtime.roots``:
+a root that is missing, empty where it held files, or on another device keeps its catalogued
+files), compares each file's size, mtime, ctime, inode, device and analysis version with the
+catalog, sends only new or changed files to the executor (``core.analysis.analyse`` in worker
+processes that may die without taking the scan with them), and is the one writer, committing
+results in chunks. Files that vanished from an available root are forgotten.
+Progress goes to ``on_progress(Progress)``; ``should_stop()`` (or Ctrl-C) ends the scan within
+a fraction of a second and keeps everything already analysed.
 
 Exact duplicates need a content hash, which costs about 8% of a photo's analysis time, so only
 files whose size collides with another file's are hashed: in the worker when the collision is
@@ -15,17 +19,15 @@ so a re-scan of an unchanged tree starts and ends quickly. Must not import a UI.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from core.errors import RootNotFoundError
+from core.media import formats
 from core.media.discover import Discovery, DiscoveryOptions, discover, resolve_roots
 from core.models import (
     ANALYSIS_VERSION,
@@ -34,17 +36,24 @@ from core.models import (
     AnalysisResult,
     Candidate,
     Phase,
+    Photo,
     Progress,
     ScanSummary,
 )
 from core.progress import ProgressCallback, Reporter, StopCheck
+from core.runtime import roots as rootcheck
+from core.runtime.executor import Executor, InProcessExecutor, Outcome
 from core.store import Catalog, FileState
-
-log = logging.getLogger(__name__)
 
 _COMMIT_EVERY = 200  # results
 _COMMIT_SECONDS = 2.0
-_MIN_TASKS_FOR_POOL = 16  # below this, starting workers costs more than it saves
+_MIN_TASKS_FOR_POOL = 16  # below this, starting workers costs more than it saves...
+# ...unless a file needs a decoder that is not Pillow's own (libheif today): one that may take
+# the process down with it runs in a worker whatever the count.
+_NATIVE_DECODER_EXTENSIONS = frozenset({"heic", "heif", "hif", "avif"}) | formats.RAW_EXTENSIONS
+
+Task = tuple[str, bool, int]  # path, want a content hash, pixel limit
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +63,17 @@ class ScanOptions:
     follow_symlinks: bool = False
     workers: int | None = None  # None: one per CPU core
     max_pixels: int = DEFAULT_MAX_PIXELS
+    exclude_ignore_case: bool | None = None  # None: as the file system of each root compares
+    forget_missing: bool = False  # forget the files of roots that are unavailable
 
     @property
     def discovery(self) -> DiscoveryOptions:
-        return DiscoveryOptions(self.exclude, self.include_hidden, self.follow_symlinks)
+        return DiscoveryOptions(
+            self.exclude,
+            self.include_hidden,
+            self.follow_symlinks,
+            ignore_case=self.exclude_ignore_case,
+        )
 
     @property
     def worker_count(self) -> int:
@@ -72,6 +88,7 @@ class _Tally:
     bytes_read: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    restat: list[tuple[str, int, int, int]] = field(default_factory=list)
 
     def failed(self, path: str, reason: str) -> None:
         self.skipped[reason.split(":", 1)[0]] += 1
@@ -85,78 +102,260 @@ def scan(
     *,
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
+    executor: Executor | None = None,
 ) -> ScanSummary:
     """Scan ``paths`` into ``catalog`` and return what happened. Raises ``RootNotFoundError``
-    before touching the catalog if a path does not exist."""
+    before touching the catalog if a path does not exist and is not a root the catalog knows
+    (a known one that is missing is reported unavailable, its files kept)."""
     started = time.monotonic()
-    stop = should_stop or (lambda: False)
-    roots = resolve_roots(paths)
     reporter = Reporter(on_progress, should_stop)
+    present, missing = _split_missing(catalog, paths)
+    roots = resolve_roots(present) if present else []
     root_ids = catalog.ensure_roots(roots)
-    scan_id = catalog.begin_scan(roots)
+    scan_id = catalog.begin_scan(roots + list(missing))
     tally = _Tally()
-    interrupted = False
-    removed = 0
-    found = Discovery()
+    run = _Run(catalog, options, reporter, tally, root_ids, scan_id, executor)
+    unavailable = {v.path: v.unavailable for v in missing.values() if v.unavailable}
+    removed, interrupted, found, status = 0, False, Discovery(), "failed"
     try:
         reporter.phase(Phase.DISCOVERING)
         found = discover(
             roots,
             options.discovery,
             on_found=lambda n: reporter.emit(Progress(Phase.DISCOVERING, done=n)),
-            should_stop=stop,
+            should_stop=reporter.stopped,
         )
         interrupted = found.interrupted
         if not interrupted:
-            states = catalog.file_states(roots)
-            todo = _plan(found.candidates, states, tally)
-            removed = catalog.forget(_vanished(states, found))
-            colliding = _colliding_sizes(catalog, roots, found.candidates)
-            interrupted = _analyse(
-                catalog, todo, colliding, root_ids, scan_id, options, reporter, stop, tally
-            )
-            removed += catalog.forget([p for p, r in tally.problems if r.startswith("vanished")])
-        if not interrupted:
-            interrupted = _hash_collisions(catalog, reporter, stop, tally)
+            removed, more = run.changes(roots, found, list(missing.values()))
+            unavailable.update(more)
+            interrupted = reporter.stopped() or run.hash_collisions()
+        status = "interrupted" if interrupted else "finished"
     except KeyboardInterrupt:
-        interrupted = True
-    summary = ScanSummary(
-        roots=tuple(roots),
-        seen=len(found.candidates),
-        analysed=tally.analysed,
-        unchanged=tally.unchanged,
-        removed=removed,
-        hashed=tally.hashed,
-        bytes_read=tally.bytes_read,
-        elapsed=time.monotonic() - started,
-        interrupted=interrupted,
-        skipped=dict(sorted(tally.skipped.items())),
-        problems=tuple(sorted(tally.problems)),
-        unreadable_dirs=tuple(f"{path} ({reason})" for path, reason in found.unreadable_dirs),
-    )
-    catalog.finish_scan(scan_id, summary, "interrupted" if interrupted else "finished")
+        interrupted, status = True, "interrupted"
+    finally:
+        summary = ScanSummary(
+            roots=tuple(roots) + tuple(missing),
+            seen=len(found.candidates),
+            analysed=tally.analysed,
+            unchanged=tally.unchanged,
+            removed=removed,
+            hashed=tally.hashed,
+            bytes_read=tally.bytes_read,
+            elapsed=time.monotonic() - started,
+            interrupted=interrupted,
+            skipped=dict(sorted(tally.skipped.items())),
+            problems=tuple(sorted(tally.problems)),
+            unreadable_dirs=tuple(f"{path} ({why})" for path, why in found.unreadable_dirs),
+            unavailable=dict(sorted(unavailable.items())),
+        )
+        _finish(catalog, scan_id, summary, status)
     reporter.emit(Progress(Phase.FINISHED, done=summary.seen, total=summary.seen), True)
     return summary
 
 
-def _plan(
-    candidates: Sequence[Candidate], states: dict[str, FileState], tally: _Tally
-) -> list[Candidate]:
-    """The candidates that need analysing; the rest are tallied as unchanged or still bad."""
-    todo = []
-    for cand in candidates:
-        state = states.get(cand.path)
-        if state is None or not _is_current(cand, state):
-            todo.append(cand)
-        elif state.error:
-            tally.failed(cand.path, state.error)
-        else:
-            tally.unchanged += 1
-    return todo
+def _finish(catalog: Catalog, scan_id: int, summary: ScanSummary, status: str) -> None:
+    """Record how the scan ended; a scan that failed is never left marked running, unless the
+    catalog itself cannot be written any more (then that error is the one to see)."""
+    try:
+        catalog.finish_scan(scan_id, summary, status)
+    except Exception:
+        if status != "failed":
+            raise
+        log.exception("could not record the end of scan %s", scan_id)
 
 
-def _is_current(cand: Candidate, state: FileState) -> bool:
-    if (cand.size, cand.mtime_ns) != (state.size, state.mtime_ns):
+def _split_missing(
+    catalog: Catalog, paths: Sequence[str]
+) -> tuple[list[str], dict[str, rootcheck.RootVerdict]]:
+    """The paths that exist, and the missing ones that are roots the catalog knows (their
+    verdicts); any other missing path is an error, raised before anything is written."""
+    present, missing = [], {}
+    for given in paths:
+        real = os.path.realpath(os.path.expanduser(given))
+        if os.path.exists(real):
+            present.append(given)
+            continue
+        known = catalog.root_states([real]).get(real)
+        if known is None or known.files == 0:
+            raise RootNotFoundError(f"{given}: no such file or folder")
+        missing[real] = rootcheck.missing_root(real, rootcheck.KnownRoot(known.device, known.files))
+    return present, missing
+
+
+class _Run:
+    """The steps of one scan after discovery, sharing its catalog, options and tallies."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        options: ScanOptions,
+        reporter: Reporter,
+        tally: _Tally,
+        root_ids: dict[str, int],
+        scan_id: int,
+        executor: Executor | None,
+    ) -> None:
+        self.catalog, self.options, self.reporter, self.tally = catalog, options, reporter, tally
+        self.root_ids, self.scan_id, self.executor = root_ids, scan_id, executor
+
+    def changes(
+        self,
+        roots: Sequence[str],
+        found: Discovery,
+        missing: Sequence[rootcheck.RootVerdict],
+    ) -> tuple[int, dict[str, str]]:
+        """Check the roots, forget what vanished, analyse what is new or changed. Returns how
+        many files were forgotten and the roots found unavailable (root -> why)."""
+        catalog, forget = self.catalog, self.options.forget_missing
+        states = catalog.file_states(roots) if roots else {}
+        verdicts = self._judge_roots(roots, found, states)
+        away = [v for v in (*verdicts, *missing) if v.unavailable]
+        removed = catalog.forget_below([v.path for v in away]) if forget and away else 0
+        if forget:
+            states = catalog.file_states(roots) if roots else {}
+        kept = tuple(v.path.rstrip("/") + "/" for v in away if not forget)
+        keep_paths = {v.path for v in away if not forget}
+        candidates = [c for c in found.candidates if c.root not in keep_paths]
+        todo = self._plan(candidates, states, rootcheck.device_map(verdicts))
+        vanished = [p for p in _vanished(states, found) if not p.startswith(kept)]
+        removed += catalog.forget(vanished)
+        self._analyse(todo, _colliding_sizes(catalog, roots, candidates))
+        gone = [p for p, r in self.tally.problems if r.startswith("vanished")]
+        removed += catalog.forget(gone)
+        catalog.record_stats(self.tally.restat)
+        for verdict in (*verdicts, *missing):
+            unavailable = None if forget else verdict.unavailable
+            catalog.set_root_state(verdict.path, device=verdict.device, unavailable=unavailable)
+        return removed, {v.path: v.unavailable for v in away if v.unavailable and not forget}
+
+    def _judge_roots(
+        self, roots: Sequence[str], found: Discovery, states: Mapping[str, FileState]
+    ) -> list[rootcheck.RootVerdict]:
+        known = self.catalog.root_states(roots)
+        verdicts = []
+        for root in roots:
+            state = known.get(root)
+            below = [c for c in found.candidates if c.root == root]
+            remembered = rootcheck.KnownRoot(state.device, state.files) if state else None
+            verdicts.append(rootcheck.judge_root(root, remembered, below, set(states)))
+        return verdicts
+
+    def _plan(
+        self,
+        candidates: Sequence[Candidate],
+        states: Mapping[str, FileState],
+        moved: Mapping[int, int],
+    ) -> list[Candidate]:
+        """The candidates that need analysing; the rest are tallied as unchanged or still
+        bad. Unchanged files whose ctime is not recorded yet, or whose root was remounted on
+        another device, get their new stat recorded."""
+        todo = []
+        for cand in candidates:
+            state = states.get(cand.path)
+            if state is None or not _is_current(cand, state, moved):
+                todo.append(cand)
+                continue
+            if state.ctime_ns != cand.ctime_ns or state.device != cand.device:
+                self.tally.restat.append((cand.path, cand.ctime_ns, cand.inode, cand.device))
+            if state.error:
+                self.tally.failed(cand.path, state.error)
+            else:
+                self.tally.unchanged += 1
+        return todo
+
+    def _analyse(self, todo: Sequence[Candidate], colliding: set[int]) -> None:
+        """Analyse ``todo`` and store the results in chunks, until done or stopped."""
+        if not todo:
+            return
+        tally, reporter = self.tally, self.reporter
+        bytes_total = sum(c.size for c in todo)
+        reporter.phase(Phase.ANALYSING, total=len(todo), bytes_total=bytes_total)
+        by_path = {c.path: c for c in todo}
+        tasks: list[Task] = [(c.path, c.size in colliding, self.options.max_pixels) for c in todo]
+        pending: list[tuple[AnalysisResult, int | None]] = []
+        last_commit = time.monotonic()
+        outcomes = self._outcomes(tasks)
+        try:
+            for done, outcome in enumerate(outcomes, 1):
+                cand = by_path[outcome.task[0]]
+                result = _complete(outcome, cand)
+                tally.bytes_read += cand.size
+                _record(result, tally)
+                if not result.photo.error or not result.photo.error.startswith("vanished"):
+                    pending.append((result, self.root_ids.get(cand.root)))
+                reporter.emit(
+                    Progress(
+                        Phase.ANALYSING, done, len(todo), tally.bytes_read, bytes_total,
+                        tally.skipped.total(), cand.path,
+                    )
+                )  # fmt: skip
+                if len(pending) >= _COMMIT_EVERY or time.monotonic() - last_commit > 2.0:
+                    self.catalog.save_results(pending, self.scan_id)
+                    pending, last_commit = [], time.monotonic()
+                if reporter.stopped():
+                    break
+        finally:
+            close = getattr(outcomes, "close", None)
+            if close:
+                close()  # stops the workers at once when the loop ended early
+            self.catalog.save_results(pending, self.scan_id)
+
+    def _outcomes(self, tasks: list[Task]) -> Iterator[Outcome[Task, AnalysisResult]]:
+        from core.analysis import analyse as analysis
+
+        executor = self.executor or _default_executor(tasks, self.options.worker_count)
+        return executor.map_unordered(analysis.analyse_task, tasks, self.reporter.stopped)
+
+    def hash_collisions(self) -> bool:
+        """Content-hash older files whose size a newer file now shares. True if stopped."""
+        catalog, reporter, tally = self.catalog, self.reporter, self.tally
+        missing = catalog.missing_content_hashes()
+        if not missing:
+            return False
+        from core.analysis import analyse as analysis
+
+        reporter.phase(Phase.HASHING, total=len(missing))
+        for done, photo in enumerate(missing, 1):
+            if reporter.stopped():
+                return True
+            digest = analysis.content_hash_if_unchanged(photo.path, photo.size, photo.mtime_ns)
+            if digest and catalog.set_content_hash(photo.path, photo.size, photo.mtime_ns, digest):
+                tally.hashed += 1
+            reporter.emit(Progress(Phase.HASHING, done=done, total=len(missing)))
+        return False
+
+
+def _default_executor(tasks: Sequence[Task], workers: int) -> Executor:
+    """Worker processes, unless there are too few tasks to pay for starting them and none
+    needs a decoder that could take this process down."""
+    risky = any(formats.extension(path) in _NATIVE_DECODER_EXTENSIONS for path, _, _ in tasks)
+    if not risky and (workers <= 1 or len(tasks) < _MIN_TASKS_FOR_POOL):
+        return InProcessExecutor()
+    from core.runtime.processes import ProcessExecutor
+
+    return ProcessExecutor(min(workers, len(tasks)), initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _is_current(cand: Candidate, state: FileState, moved: Mapping[int, int]) -> bool:
+    """The file is the one analysed: same size, mtime, inode and device (the root's new
+    device if it was remounted), and same ctime when one was recorded; analysed by this
+    release; and not a failure worth retrying."""
+    device = moved.get(state.device, state.device)
+    if (cand.size, cand.mtime_ns, cand.inode, cand.device) != (
+        state.size,
+        state.mtime_ns,
+        state.inode,
+        device,
+    ):
+        return False
+    if state.ctime_ns and state.ctime_ns != cand.ctime_ns:
         return False
     if state.analysis_version != ANALYSIS_VERSION:
         return False
@@ -164,7 +363,7 @@ def _is_current(cand: Candidate, state: FileState) -> bool:
     return category not in RETRY_CATEGORIES
 
 
-def _vanished(states: dict[str, FileState], found: Discovery) -> list[str]:
+def _vanished(states: Mapping[str, FileState], found: Discovery) -> list[str]:
     """Catalogued paths under the roots that the walk did not see, except below folders it
     could not read (their files may well still be there)."""
     seen = {c.path for c in found.candidates}
@@ -173,76 +372,28 @@ def _vanished(states: dict[str, FileState], found: Discovery) -> list[str]:
 
 
 def _colliding_sizes(catalog: Catalog, roots: Sequence[str], cands: Sequence[Candidate]) -> set:
-    counts = catalog.size_counts(exclude_roots=roots)
+    counts = catalog.size_counts(exclude_roots=roots) if roots else catalog.size_counts()
     counts.update(c.size for c in cands)
     return {size for size, n in counts.items() if n > 1}
 
 
-def _analyse(
-    catalog: Catalog,
-    todo: Sequence[Candidate],
-    colliding: set[int],
-    root_ids: dict[str, int],
-    scan_id: int,
-    options: ScanOptions,
-    reporter: Reporter,
-    stop: StopCheck,
-    tally: _Tally,
-) -> bool:
-    """Analyse ``todo`` and store the results in chunks. Returns True if stopped early."""
-    if not todo:
-        return False
-    bytes_total = sum(c.size for c in todo)
-    reporter.phase(Phase.ANALYSING, total=len(todo), bytes_total=bytes_total)
-    by_path = {c.path: c for c in todo}
-    tasks = [(c.path, c.size in colliding, options.max_pixels) for c in todo]
-    pending: list[tuple[AnalysisResult, int | None]] = []
-    last_commit = time.monotonic()
-    done = 0
-    stopped = False
-    results = _run(tasks, options.worker_count)
-    try:
-        for result in results:
-            cand = by_path[result.photo.path]
-            result = _complete(result, cand)
-            done += 1
-            tally.bytes_read += cand.size
-            _record(result, tally)
-            if not result.photo.error or not result.photo.error.startswith("vanished"):
-                pending.append((result, root_ids.get(cand.root)))
-            reporter.emit(
-                Progress(
-                    Phase.ANALYSING,
-                    done=done,
-                    total=len(todo),
-                    bytes_done=tally.bytes_read,
-                    bytes_total=bytes_total,
-                    errors=tally.skipped.total(),
-                    current=cand.path,
-                )
-            )
-            if len(pending) >= _COMMIT_EVERY or time.monotonic() - last_commit > _COMMIT_SECONDS:
-                catalog.save_results(pending, scan_id)
-                pending, last_commit = [], time.monotonic()
-            if stop():
-                stopped = True
-                break
-    except KeyboardInterrupt:
-        stopped = True
-    finally:
-        close = getattr(results, "close", None)
-        if close:
-            close()
-        catalog.save_results(pending, scan_id)
-    return stopped
-
-
-def _complete(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
-    """A file that could not even be opened gets the size and mtime discovery saw."""
+def _complete(outcome: Outcome[Task, AnalysisResult], cand: Candidate) -> AnalysisResult:
+    """The result of one task. A file that could not even be opened, or whose worker died,
+    gets the stat discovery saw, so the next scan knows whether it changed."""
+    if outcome.result is not None:
+        result = outcome.result
+    else:
+        failed = Photo(path=cand.path, size=0, mtime_ns=0, analysis_version=ANALYSIS_VERSION)
+        result = AnalysisResult(replace(failed, error=outcome.failure or "crashed: unknown"))
     photo = result.photo
     if photo.error and photo.mtime_ns == 0:
         photo = replace(
-            photo, size=cand.size, mtime_ns=cand.mtime_ns, inode=cand.inode, device=cand.device
+            photo,
+            size=cand.size,
+            mtime_ns=cand.mtime_ns,
+            ctime_ns=cand.ctime_ns,
+            inode=cand.inode,
+            device=cand.device,
         )
     return replace(result, photo=photo)
 
@@ -255,66 +406,3 @@ def _record(result: AnalysisResult, tally: _Tally) -> None:
     tally.analysed += 1
     if photo.content_hash:
         tally.hashed += 1
-
-
-def _run(tasks: list[tuple[str, bool, int]], workers: int) -> Iterator[AnalysisResult]:
-    """Results of ``analysis.analyse_task`` for each task, in completion order."""
-    from core.analysis import analyse as analysis
-
-    if workers <= 1 or len(tasks) < _MIN_TASKS_FOR_POOL:
-        return (analysis.analyse_task(task) for task in tasks)
-    return _pooled(tasks, workers)
-
-
-def _pooled(tasks: Iterable[tuple[str, bool, int]], workers: int) -> Iterator[AnalysisResult]:
-    from core.analysis import analyse as analysis
-
-    # spawn, not fork: the caller may have threads (the TUI's workers), and fork copies locks.
-    ctx = multiprocessing.get_context("spawn")
-    with _sigint_ignored():  # workers start with Ctrl-C ignored, before they import anything
-        pool = ctx.Pool(workers, initializer=_worker_init)
-    try:
-        yield from pool.imap_unordered(analysis.analyse_task, tasks, chunksize=2)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ctrl-C reaches the whole process group, workers included; only the main process may
-    act on it. An ignored signal stays ignored in a spawned child, and Python leaves it so."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals belong to the main thread (and a TUI gets no SIGINT from its keys)
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cv2
-
-    cv2.setNumThreads(1)
-
-
-def _hash_collisions(catalog: Catalog, reporter: Reporter, stop: StopCheck, tally: _Tally) -> bool:
-    """Content-hash older files whose size a newer file now shares. True if stopped early."""
-    missing = catalog.missing_content_hashes()
-    if not missing:
-        return False
-    from core.analysis import analyse as analysis
-
-    reporter.phase(Phase.HASHING, total=len(missing))
-    for done, photo in enumerate(missing, 1):
-        if stop():
-            return True
-        digest = analysis.content_hash_if_unchanged(photo.path, photo.size, photo.mtime_ns)
-        if digest and catalog.set_content_hash(photo.path, photo.size, photo.mtime_ns, digest):
-            tally.hashed += 1
-        reporter.emit(Progress(Phase.HASHING, done=done, total=len(missing)))
-    return False

@@ -1,29 +1,31 @@
-"""Groups, verdicts and reference folders in the catalog (mixed into ``Catalog``).
+"""Groups, verdicts, reference folders and settings in the catalog (mixed into ``Catalog``).
 
-A group's id stays the same as long as a new grouping finds exactly the same member paths:
-groups are matched by a signature of their sorted paths, and ids are never handed out twice.
-Verdicts ("these are not duplicates") are kept by content hash, so they survive re-scans,
-renames and moves.
+Group ids are stable: a group found again with exactly the same members gets its old id back
+(its signature, a hash of its sorted paths, is remembered even after the group was retired),
+and a group whose members changed a little (a copy joined or left) inherits the id of the
+stored group it shares most of its members with. Ids are never handed out twice. Verdicts
+("these are not duplicates") are kept by content hash, one row per content and side, so they
+survive rescans, renames and moves, and a dismissed group of 300 files writes 300 rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-import peewee as pw
-
-from core.models import Burst, Group, GroupMember, Tier
+from core.models import Burst, Group, GroupMember, Tier, Verdict
 from core.paths import is_below
-from core.store.rows import CHUNK, file_ids, photo_from_row, tuples
-from core.store.schema import File, PhotoGroup, ReferenceFolder, Root, Setting, Verdict, db
-from core.store.schema import GroupMember as MemberRow
+from core.store.rows import chunks, photo_from_row, tuples
+
+if TYPE_CHECKING:
+    from core.store.schema import Tables
 
 _NEXT_GROUP_ID = "next_group_id"
+_INHERIT_OVERLAP = 0.5  # shared members / members of either, for a changed group to keep an id
 
 
 def signature(paths: Iterable[str]) -> str:
@@ -33,108 +35,183 @@ def signature(paths: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+def match_ids(
+    groups: Sequence[Group], known: Mapping[str, int], live: Mapping[int, frozenset[str]]
+) -> list[int | None]:
+    """The stored id each of ``groups`` takes, or None for a new one: by exact signature
+    (``known``: every signature ever stored), else the live stored group (``live``: id ->
+    members) with the largest share of common members, at least ``_INHERIT_OVERLAP``."""
+    ids: list[int | None] = [known.get(signature(g.paths)) for g in groups]
+    claimed = {i for i in ids if i is not None}
+    by_path = {path: gid for gid, members in live.items() for path in members}
+    offers = []
+    for n, group in enumerate(groups):
+        if ids[n] is not None:
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for path in group.paths:
+            if path in by_path:
+                shared[by_path[path]] += 1
+        for gid, common in shared.items():
+            share = common / len(set(group.paths) | live[gid])
+            if share >= _INHERIT_OVERLAP and gid not in claimed:
+                offers.append((-share, group.paths[0], gid, n))
+    for _, _, gid, n in sorted(offers):
+        if ids[n] is None and gid not in claimed:
+            ids[n] = gid
+            claimed.add(gid)
+    return ids
+
+
 class GroupsMixin:
-    # -- settings -----------------------------------------------------------------------
+    # the Catalog provides these
+    t: Tables
+    db: Any
+    writing: Callable[..., Any]
+    snapshot: Callable[[], Any]
+    file_ids: Callable[[Sequence[str]], dict[str, int]]
+
+    # -- settings ----------------------------------------------------------------------------
 
     def setting(self, key: str) -> str | None:
+        Setting = self.t.Setting
         row = Setting.get_or_none(Setting.key == key)
         return row.value if row else None
 
     def set_setting(self, key: str, value: str) -> None:
-        Setting.insert(key=key, value=value).on_conflict_replace().execute()
+        with self.writing(inputs=False):
+            self.t.Setting.insert(key=key, value=value).on_conflict_replace().execute()
 
-    # -- reference folders --------------------------------------------------------------
+    # -- reference folders -------------------------------------------------------------------
 
     def reference_folders(self) -> list[str]:
+        ReferenceFolder = self.t.ReferenceFolder
         return sorted(path for (path,) in tuples(ReferenceFolder.select(ReferenceFolder.path)))
 
     def add_reference_folder(self, path: str) -> bool:
         """Mark a folder as reference; False if it already was."""
-        with db.atomic():
+        ReferenceFolder = self.t.ReferenceFolder
+        with self.writing():
             if ReferenceFolder.select().where(ReferenceFolder.path == path).exists():
                 return False
             ReferenceFolder.insert(path=path).execute()
         return True
 
     def remove_reference_folder(self, path: str) -> bool:
-        return bool(ReferenceFolder.delete().where(ReferenceFolder.path == path).execute())
+        ReferenceFolder = self.t.ReferenceFolder
+        with self.writing():
+            return bool(ReferenceFolder.delete().where(ReferenceFolder.path == path).execute())
 
-    # -- verdicts -----------------------------------------------------------------------
+    # -- verdicts ----------------------------------------------------------------------------
 
-    def not_duplicates(self) -> set[tuple[str, str]]:
-        """Pairs of content hashes (a <= b) a person said are not duplicates."""
-        return set(tuples(Verdict.select(Verdict.a, Verdict.b)))
+    def verdicts(self) -> list[Verdict]:
+        """Every "not duplicates" a person said, oldest first."""
+        Verdict_, Side = self.t.Verdict, self.t.VerdictSide
+        sides: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        sizes: dict[int, dict[str, int]] = defaultdict(dict)
+        query = Side.select(Side.verdict, Side.content_hash, Side.side, Side.size)
+        for verdict_id, content, side, size in tuples(query):
+            sides[verdict_id][side].add(content)
+            if size is not None:
+                sizes[verdict_id][content] = size
+        return [
+            Verdict(
+                sides=tuple(frozenset(sides[vid][s]) for s in sorted(sides[vid])),
+                group_id=group_id,
+                id=vid,
+                sizes=tuple(sorted(sizes[vid].items())),
+            )
+            for vid, group_id in tuples(
+                Verdict_.select(Verdict_.id, Verdict_.group_id).order_by(Verdict_.id)
+            )
+            if vid in sides
+        ]
 
-    def add_not_duplicates(
-        self, pairs: Iterable[tuple[str, str]], sizes: Mapping[str, int] | None = None
-    ) -> int:
-        """Record pairs of content hashes as not duplicates, with the contents' file sizes when
-        known; returns how many pairs were new."""
-        sizes = sizes or {}
-        rows = sorted({(min(a, b), max(a, b)) for a, b in pairs} - self.not_duplicates())
-        with db.atomic():
-            for start in range(0, len(rows), CHUNK):
-                chunk = [
-                    {"a": a, "b": b, "size_a": sizes.get(a), "size_b": sizes.get(b)}
-                    for a, b in rows[start : start + CHUNK]
-                ]
-                Verdict.insert_many(chunk).on_conflict_ignore().execute()
-        return len(rows)
+    def add_verdict(self, verdict: Verdict) -> int:
+        """Store a verdict (one row per content and side); returns its id."""
+        Verdict_, Side = self.t.Verdict, self.t.VerdictSide
+        sizes = dict(verdict.sizes)
+        rows = [
+            (content, n, sizes.get(content))
+            for n, side in enumerate(verdict.sides)
+            for content in sorted(side)
+        ]
+        with self.writing():
+            verdict_id = Verdict_.insert(group_id=verdict.group_id).execute()
+            for chunk in chunks(rows):
+                Side.insert_many(
+                    [(verdict_id, c, n, s) for c, n, s in chunk],
+                    fields=[Side.verdict, Side.content_hash, Side.side, Side.size],
+                ).on_conflict_ignore().execute()
+        return int(verdict_id)
+
+    def remove_verdicts(self, group_id: int) -> int:
+        """Take back every verdict said about group ``group_id``; returns how many."""
+        Verdict_ = self.t.Verdict
+        with self.writing():
+            return Verdict_.delete().where(Verdict_.group_id == group_id).execute()
 
     def verdict_sizes(self) -> set[int]:
         """File sizes of the contents that verdicts are about."""
-        query = Verdict.select(Verdict.size_a, Verdict.size_b)
-        return {size for pair in tuples(query) for size in pair if size is not None}
+        Side = self.t.VerdictSide
+        query = Side.select(Side.size).where(Side.size.is_null(False)).distinct()
+        return {size for (size,) in tuples(query)}
 
-    # -- what a grouping depends on -----------------------------------------------------
+    # -- groups ------------------------------------------------------------------------------
 
-    def grouping_inputs(self) -> str:
-        """A fingerprint of everything a grouping reads from the catalog: it changes when a
-        scan adds, changes or forgets photos, and when verdicts or reference folders change."""
-        files = File.select(
-            pw.fn.COUNT(File.id),
-            pw.fn.MAX(File.id),
-            pw.fn.MAX(File.analysed_at),
-            pw.fn.COUNT(File.content_hash),
-        ).where(File.error.is_null())
-        verdicts = Verdict.select(pw.fn.COUNT(Verdict.id), pw.fn.MAX(Verdict.id))
-        state = [next(tuples(files)), next(tuples(verdicts)), self.reference_folders()]
-        return json.dumps(state, default=str)
+    def match_group_ids(self, groups: Sequence[Group]) -> list[Group]:
+        """``groups`` with the ids they would take if stored now (None for new ones), without
+        storing anything: for groups computed as a what-if."""
+        with self.snapshot():
+            known, live = self._known_groups()
+        ids = match_ids(groups, known, live)
+        return [replace(g, id=i) for g, i in zip(groups, ids, strict=True)]
 
-    # -- groups -------------------------------------------------------------------------
+    def _known_groups(self) -> tuple[dict[str, int], dict[int, frozenset[str]]]:
+        PhotoGroup, Member, File = self.t.PhotoGroup, self.t.GroupMember, self.t.File
+        known = dict(tuples(PhotoGroup.select(PhotoGroup.signature, PhotoGroup.id)))
+        live: dict[int, set[str]] = defaultdict(set)
+        for gid, path in tuples(Member.select(Member.group, File.path).join(File)):
+            live[gid].add(path)
+        return known, {gid: frozenset(paths) for gid, paths in live.items()}
 
     def save_groups(self, groups: Sequence[Group]) -> list[Group]:
-        """Replace the stored groups with ``groups``; returns them with their ids."""
-        ids = file_ids(sorted({p for g in groups for p in g.paths}))
+        """Replace the stored groups with ``groups``; returns them with their ids. Groups not
+        found again are retired: their rows stay (their ids are never reused), without
+        members."""
+        PhotoGroup, Member = self.t.PhotoGroup, self.t.GroupMember
+        ids = self.file_ids(sorted({p for g in groups for p in g.paths}))
         saved = []
-        with db.atomic():
-            known = dict(tuples(PhotoGroup.select(PhotoGroup.signature, PhotoGroup.id)))
+        with self.writing(inputs=False):
+            known, live = self._known_groups()
             next_id = max(
                 [int(self.setting(_NEXT_GROUP_ID) or 1), *(i + 1 for i in known.values())]
             )
-            for group in groups:
+            for group, group_id in zip(groups, match_ids(groups, known, live), strict=True):
                 key = signature(group.paths)
-                group_id = known.pop(key, None)
-                if group_id is None:
+                if group_id is None:  # its signature is new too (else it would have its id)
                     group_id, next_id = next_id, next_id + 1
                     PhotoGroup.insert(
                         id=group_id, signature=key, tier=group.tier.value, anchor=ids[group.anchor]
                     ).execute()
                 else:
-                    PhotoGroup.update(tier=group.tier.value, anchor=ids[group.anchor]).where(
-                        PhotoGroup.id == group_id
-                    ).execute()
+                    PhotoGroup.update(
+                        signature=key, tier=group.tier.value, anchor=ids[group.anchor]
+                    ).where(PhotoGroup.id == group_id).execute()
                 self._save_members(group_id, group, ids)
-                saved.append(_with_id(group, group_id))
-            gone = list(known.values())
-            for start in range(0, len(gone), CHUNK):
-                PhotoGroup.delete().where(PhotoGroup.id.in_(gone[start : start + CHUNK])).execute()
-            self.set_setting(_NEXT_GROUP_ID, str(next_id))
+                saved.append(replace(group, id=group_id))
+            retired = sorted(set(live) - {g.id for g in saved})
+            for chunk in chunks(retired):
+                Member.delete().where(Member.group.in_(chunk)).execute()
+            self.t.Setting.insert(
+                key=_NEXT_GROUP_ID, value=str(next_id)
+            ).on_conflict_replace().execute()
         return saved
 
     def _save_members(self, group_id: int, group: Group, ids: dict[str, int]) -> None:
+        Member = self.t.GroupMember
         burst_of = {path: n for n, burst in enumerate(group.bursts) for path in burst.members}
-        MemberRow.delete().where(MemberRow.group == group_id).execute()
+        Member.delete().where(Member.group == group_id).execute()
         rows = [
             {
                 "group": group_id,
@@ -145,22 +222,30 @@ class GroupsMixin:
             }
             for m in group.members
         ]
-        for start in range(0, len(rows), CHUNK):
-            MemberRow.insert_many(rows[start : start + CHUNK]).execute()
+        for chunk in chunks(rows):
+            Member.insert_many(chunk).execute()
 
     def load_groups(self) -> list[Group]:
-        """The stored groups, sorted by their first path; members sorted by path."""
+        """The stored groups, sorted by their first path; members sorted by path. Read in one
+        snapshot, so a scan committing meanwhile is seen entirely or not at all."""
+        with self.snapshot():
+            return self._load_groups()
+
+    def _load_groups(self) -> list[Group]:
+        Member, File, PhotoGroup, Root = (
+            self.t.GroupMember, self.t.File, self.t.PhotoGroup, self.t.Root,
+        )  # fmt: skip
         references = self.reference_folders()
         query = (
-            MemberRow.select(MemberRow, File, PhotoGroup)
+            Member.select(Member, File, PhotoGroup)
             .join(File)
-            .switch(MemberRow)
+            .switch(Member)
             .join(PhotoGroup)
             .order_by(File.path)
         )
         members: dict[int, list[GroupMember]] = defaultdict(list)
         bursts: dict[int, dict[int, list[GroupMember]]] = defaultdict(lambda: defaultdict(list))
-        heads: dict[int, PhotoGroup] = {}
+        heads: dict[int, Any] = {}
         anchors: dict[int, str] = {}
         roots = dict(tuples(Root.select(Root.id, Root.path)))
         for row in query:
@@ -192,7 +277,3 @@ def _burst(frames: list[GroupMember]) -> Burst:
         frames, key=lambda m: (m.photo.taken_at is None, m.photo.taken_at, m.photo.path)
     )
     return Burst(members=tuple(m.photo.path for m in ordered))
-
-
-def _with_id(group: Group, group_id: int) -> Group:
-    return replace(group, id=group_id)

@@ -9,21 +9,17 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
+import peewee as pw
+
 from core.models import Faces, Hashes, MediaType, Photo, Quality
 from core.paths import printable
-from core.store.schema import File
 
 CHUNK = 500  # rows per statement; well under SQLite's bound-variable limit
-FILE_FIELDS = [f for f in File._meta.sorted_fields if f.name != "id"]
 
 
-def file_ids(paths: Sequence[str]) -> dict[str, int]:
-    """path -> file id, for the given paths that are catalogued."""
-    ids: dict[str, int] = {}
-    for start in range(0, len(paths), CHUNK):
-        chunk = paths[start : start + CHUNK]
-        ids.update(tuples(File.select(File.path, File.id).where(File.path.in_(chunk))))
-    return ids
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
@@ -31,7 +27,18 @@ def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())
 
 
-def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: datetime) -> tuple:
+def file_fields(file_model: type[pw.Model]) -> list[pw.Field]:
+    """The columns of the file table that a saved analysis writes (all but the id)."""
+    return [f for f in file_model._meta.sorted_fields if f.name != "id"]
+
+
+def photo_to_row(
+    photo: Photo,
+    root_id: int | None,
+    scan_id: int | None,
+    now: datetime,
+    columns: Sequence[pw.Field],
+) -> tuple:
     h = photo.hashes
     values = {
         "path": photo.path,
@@ -39,6 +46,7 @@ def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: da
         "scan": scan_id,
         "size": photo.size,
         "mtime_ns": photo.mtime_ns,
+        "ctime_ns": photo.ctime_ns or None,
         "inode": photo.inode,
         "device": photo.device,
         "format": photo.format,
@@ -66,10 +74,10 @@ def photo_to_row(photo: Photo, root_id: int | None, scan_id: int | None, now: da
         "error": printable(photo.error) if photo.error else None,
         "analysed_at": now,
     }
-    return tuple(values[f.name] for f in FILE_FIELDS)
+    return tuple(values[f.name] for f in columns)
 
 
-def photo_from_row(row: File, root: str | None = None) -> Photo:
+def photo_from_row(row: Any, root: str | None = None) -> Photo:
     """The Photo of a file row; its root is ``root``, or the row's selected ``root_path``."""
     hashes = None
     if row.ahash is not None and row.dhash is not None and row.phash is not None:
@@ -83,6 +91,7 @@ def photo_from_row(row: File, root: str | None = None) -> Photo:
         root=root_path,
         size=row.size,
         mtime_ns=row.mtime_ns,
+        ctime_ns=row.ctime_ns or 0,
         inode=row.inode,
         device=row.device,
         format=row.format,
@@ -116,7 +125,7 @@ def _quality_values(quality: Quality | None) -> dict[str, object]:
     return {name: getattr(quality, name) for name in _QUALITY_FIELDS}
 
 
-def _quality(row: File) -> Quality | None:
+def _quality(row: Any) -> Quality | None:
     if row.sharpness is None:
         return None
     return Quality(**{name: getattr(row, name) for name in _QUALITY_FIELDS})

@@ -1,5 +1,6 @@
-"""The catalog's schema: the deferred database, the field types, the tables, and the steps
-that bring an older catalog file up to date. Only the store package imports peewee.
+"""The catalog's schema: the field types, the tables (Peewee models bound to one database, made
+per catalog by ``Tables``), and the steps that bring an older catalog file up to date. Only
+the store package imports peewee.
 
 * Paths are stored as BLOBs of their file-system bytes, so names that are not UTF-8 round-trip.
 * 64-bit hashes are stored as signed integers (SQLite has no unsigned 64-bit type).
@@ -7,6 +8,8 @@ that bring an older catalog file up to date. Only the store package imports peew
   a photosift catalog. A new catalog is created at ``SCHEMA_VERSION`` from the models; an
   older one is brought forward by the steps in ``MIGRATIONS``, which are frozen SQL so that
   they keep describing their version when the models move on.
+* Models are made per database (``Tables(database)``), not bound to a module-wide one, so two
+  catalogs can be open in one process and one never re-initialises the other.
 """
 
 from __future__ import annotations
@@ -17,10 +20,8 @@ from datetime import datetime
 
 import peewee as pw
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x50534654  # "PSFT"
-
-db = pw.SqliteDatabase(None)
 
 
 class PathField(pw.BlobField):
@@ -47,148 +48,158 @@ class Hash64Field(pw.BigIntegerField):
         return value + (1 << 64) if value < 0 else value
 
 
-class _Model(pw.Model):
-    class Meta:
-        database = db
-        legacy_table_names = False
+class Tables:
+    """The catalog's tables as Peewee models bound to ``database``. Columns added by a
+    migration come last in their model, in the order the migration adds them, so that a
+    migrated catalog has exactly the schema of a new one."""
 
+    def __init__(self, database: pw.SqliteDatabase) -> None:
+        bound = database
 
-class Root(_Model):
-    """A folder that was scanned."""
+        class _Model(pw.Model):
+            class Meta:
+                database = bound
+                legacy_table_names = False
 
-    id = pw.AutoField()
-    path = PathField(unique=True)
-    added_at = pw.DateTimeField(default=datetime.now)
-    last_scan_at = pw.DateTimeField(null=True)
+        class Root(_Model):
+            """A folder that was scanned."""
 
+            id = pw.AutoField()
+            path = PathField(unique=True)
+            added_at = pw.DateTimeField(default=datetime.now)
+            last_scan_at = pw.DateTimeField(null=True)
+            # schema 3: the device it was on at its last scan, and why it is unavailable now
+            device = pw.BigIntegerField(null=True)
+            unavailable = pw.TextField(null=True)
 
-class Scan(_Model):
-    id = pw.AutoField()
-    started_at = pw.DateTimeField(default=datetime.now)
-    finished_at = pw.DateTimeField(null=True)
-    roots = pw.TextField()  # newline-separated, for display
-    status = pw.CharField(default="running")  # running | finished | interrupted | failed
-    seen = pw.IntegerField(default=0)
-    analysed = pw.IntegerField(default=0)
-    unchanged = pw.IntegerField(default=0)
-    skipped = pw.IntegerField(default=0)
-    removed = pw.IntegerField(default=0)
-    elapsed = pw.FloatField(default=0.0)
+        class Scan(_Model):
+            id = pw.AutoField()
+            started_at = pw.DateTimeField(default=datetime.now)
+            finished_at = pw.DateTimeField(null=True)
+            roots = pw.TextField()  # newline-separated, for display
+            status = pw.CharField(default="running")  # running | finished | interrupted
+            seen = pw.IntegerField(default=0)
+            analysed = pw.IntegerField(default=0)
+            unchanged = pw.IntegerField(default=0)
+            skipped = pw.IntegerField(default=0)
+            removed = pw.IntegerField(default=0)
+            elapsed = pw.FloatField(default=0.0)
 
+        class File(_Model):
+            id = pw.AutoField()
+            path = PathField(unique=True)
+            root = pw.ForeignKeyField(Root, null=True, on_delete="SET NULL", backref="files")
+            scan = pw.ForeignKeyField(Scan, null=True, on_delete="SET NULL")
+            size = pw.BigIntegerField(index=True)
+            mtime_ns = pw.BigIntegerField()
+            inode = pw.BigIntegerField(default=0)
+            device = pw.BigIntegerField(default=0)
+            format = pw.CharField(null=True)
+            media_type = pw.CharField(null=True)
+            width = pw.IntegerField(null=True)
+            height = pw.IntegerField(null=True)
+            orientation = pw.SmallIntegerField(default=1)
+            taken_at = pw.DateTimeField(null=True)
+            camera_make = pw.CharField(null=True)
+            camera_model = pw.CharField(null=True)
+            has_camera_exif = pw.BooleanField(default=False)
+            software = pw.CharField(null=True)
+            content_hash = pw.CharField(null=True, index=True)
+            ahash = Hash64Field(null=True)
+            dhash = Hash64Field(null=True)
+            phash = Hash64Field(null=True)
+            analysis_version = pw.IntegerField(default=0)
+            error = pw.TextField(null=True)
+            analysed_at = pw.DateTimeField(default=datetime.now)
+            # quality (core.analysis.quality), measured by the scan
+            sharpness = pw.FloatField(null=True)
+            brightness = pw.FloatField(null=True)
+            contrast = pw.FloatField(null=True)
+            highlights = pw.FloatField(null=True)
+            shadows = pw.FloatField(null=True)
+            noise = pw.FloatField(null=True)
+            colourfulness = pw.FloatField(null=True)
+            jpeg_quality = pw.IntegerField(null=True)
+            # provenance marks read by the scan
+            creator_tool = pw.TextField(null=True)
+            provenance = pw.TextField(null=True)
+            # measured on demand, when judging groups
+            fine_sharpness = pw.FloatField(null=True)
+            faces = pw.IntegerField(null=True)
+            eyes_open = pw.IntegerField(null=True)
+            face_sharpness = pw.FloatField(null=True)
+            # schema 3: the inode change time, part of what says a file is unchanged
+            ctime_ns = pw.BigIntegerField(null=True)
 
-class File(_Model):
-    id = pw.AutoField()
-    path = PathField(unique=True)
-    root = pw.ForeignKeyField(Root, null=True, on_delete="SET NULL", backref="files")
-    scan = pw.ForeignKeyField(Scan, null=True, on_delete="SET NULL")  # scan that analysed it
-    size = pw.BigIntegerField(index=True)
-    mtime_ns = pw.BigIntegerField()
-    inode = pw.BigIntegerField(default=0)
-    device = pw.BigIntegerField(default=0)
-    format = pw.CharField(null=True)
-    media_type = pw.CharField(null=True)
-    width = pw.IntegerField(null=True)
-    height = pw.IntegerField(null=True)
-    orientation = pw.SmallIntegerField(default=1)
-    taken_at = pw.DateTimeField(null=True)
-    camera_make = pw.CharField(null=True)
-    camera_model = pw.CharField(null=True)
-    has_camera_exif = pw.BooleanField(default=False)
-    software = pw.CharField(null=True)
-    content_hash = pw.CharField(null=True, index=True)
-    ahash = Hash64Field(null=True)
-    dhash = Hash64Field(null=True)
-    phash = Hash64Field(null=True)
-    analysis_version = pw.IntegerField(default=0)
-    error = pw.TextField(null=True)
-    analysed_at = pw.DateTimeField(default=datetime.now)
-    # quality (core.quality), measured by the scan
-    sharpness = pw.FloatField(null=True)
-    brightness = pw.FloatField(null=True)
-    contrast = pw.FloatField(null=True)
-    highlights = pw.FloatField(null=True)
-    shadows = pw.FloatField(null=True)
-    noise = pw.FloatField(null=True)
-    colourfulness = pw.FloatField(null=True)
-    jpeg_quality = pw.IntegerField(null=True)
-    # provenance marks read by the scan
-    creator_tool = pw.TextField(null=True)
-    provenance = pw.TextField(null=True)
-    # measured on demand, when judging groups
-    fine_sharpness = pw.FloatField(null=True)
-    faces = pw.IntegerField(null=True)
-    eyes_open = pw.IntegerField(null=True)
-    face_sharpness = pw.FloatField(null=True)
+        class Thumb(_Model):
+            """The small grey thumbnail of each analysed photo, apart from ``File`` so that
+            reading the catalog's metadata never pages through 4 KiB blobs."""
 
+            file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE", backref="thumb")
+            data = pw.BlobField()
 
-class Thumb(_Model):
-    """The small grey thumbnail of each analysed photo, apart from ``File`` so that reading
-    the catalog's metadata never pages through 4 KiB blobs."""
+        class PhotoGroup(_Model):
+            """A group as computed. ``signature`` (a hash of its member paths) gives a group
+            that is found again its old id; a group with no members left is retired, and its
+            row stays so that its id is never handed out again."""
 
-    file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE", backref="thumb")
-    data = pw.BlobField()
+            id = pw.AutoField()
+            signature = pw.CharField(unique=True)
+            tier = pw.CharField()
+            anchor = pw.ForeignKeyField(File, null=True, on_delete="SET NULL")
+            created_at = pw.DateTimeField(default=datetime.now)
 
+        class GroupMember(_Model):
+            group = pw.ForeignKeyField(PhotoGroup, on_delete="CASCADE", backref="members")
+            file = pw.ForeignKeyField(File, on_delete="CASCADE")
+            relation = pw.CharField()  # exact | near | similar, to the anchor
+            similarity = pw.FloatField()
+            burst = pw.IntegerField(null=True)  # index of its burst within the group
 
-class PhotoGroup(_Model):
-    """A group as last computed. ``signature`` (a hash of its member paths) keeps its id when
-    a new grouping finds the same members again."""
+            class Meta:
+                indexes = ((("group", "file"), True),)
 
-    id = pw.AutoField()
-    signature = pw.CharField(unique=True)
-    tier = pw.CharField()
-    anchor = pw.ForeignKeyField(File, null=True, on_delete="SET NULL")
-    created_at = pw.DateTimeField(default=datetime.now)
+        class ReferenceFolder(_Model):
+            """Files below these folders take part in matching but are never proposed for
+            backup."""
 
+            path = PathField(unique=True)
+            added_at = pw.DateTimeField(default=datetime.now)
 
-class GroupMember(_Model):
-    group = pw.ForeignKeyField(PhotoGroup, on_delete="CASCADE", backref="members")
-    file = pw.ForeignKeyField(File, on_delete="CASCADE")
-    relation = pw.CharField()  # exact | near | similar, to the anchor
-    similarity = pw.FloatField()
-    burst = pw.IntegerField(null=True)  # index of the burst it belongs to, within the group
+        class Setting(_Model):
+            key = pw.CharField(primary_key=True)
+            value = pw.TextField()
 
-    class Meta:
-        indexes = ((("group", "file"), True),)
+        class Verdict(_Model):
+            """A person's "not duplicates" (schema 3): the contents listed in ``VerdictSide``
+            on different sides are never grouped together. ``group_id`` is the id of the group
+            it was said about, to take it back by."""
 
+            id = pw.AutoField()
+            group_id = pw.IntegerField(null=True, index=True)
+            created_at = pw.DateTimeField(default=datetime.now)
 
-class Verdict(_Model):
-    """A person's "not duplicates" for two contents (content hashes, ``a <= b``; ``a == b``
-    means the byte-identical copies of ``a`` are not to be grouped)."""
+        class VerdictSide(_Model):
+            """One content (by content hash) on one side of a verdict. The same content on
+            two sides: its byte-identical copies are not to be grouped either."""
 
-    id = pw.AutoField()
-    a = pw.CharField()
-    b = pw.CharField()
-    size_a = pw.BigIntegerField(null=True)  # file sizes of the two contents: a renamed copy
-    size_b = pw.BigIntegerField(null=True)  # is found again by its size, then its hash
-    created_at = pw.DateTimeField(default=datetime.now)
+            verdict = pw.ForeignKeyField(Verdict, on_delete="CASCADE", backref="sides")
+            content_hash = pw.CharField(index=True)
+            side = pw.IntegerField()
+            size = pw.BigIntegerField(null=True)  # file size: a renamed copy is found by it
 
-    class Meta:
-        indexes = ((("a", "b"), True),)
+            class Meta:
+                indexes = ((("verdict", "content_hash", "side"), True),)
 
+        self.Root, self.Scan, self.File, self.Thumb = Root, Scan, File, Thumb
+        self.PhotoGroup, self.GroupMember = PhotoGroup, GroupMember
+        self.ReferenceFolder, self.Setting = ReferenceFolder, Setting
+        self.Verdict, self.VerdictSide = Verdict, VerdictSide
+        self.all: list[type[pw.Model]] = [
+            Root, Scan, File, Thumb, PhotoGroup, GroupMember, ReferenceFolder, Setting,
+            Verdict, VerdictSide,
+        ]  # fmt: skip
 
-class ReferenceFolder(_Model):
-    """Files below these folders take part in matching but are never proposed for backup."""
-
-    path = PathField(unique=True)
-    added_at = pw.DateTimeField(default=datetime.now)
-
-
-class Setting(_Model):
-    key = pw.CharField(primary_key=True)
-    value = pw.TextField()
-
-
-MODELS: list[type[_Model]] = [
-    Root,
-    Scan,
-    File,
-    Thumb,
-    PhotoGroup,
-    GroupMember,
-    Verdict,
-    ReferenceFolder,
-    Setting,
-]
 
 _V2_GROUPS = """
 CREATE TABLE "photo_group" ("id" INTEGER NOT NULL PRIMARY KEY, "signature" VARCHAR(255) NOT NULL,
@@ -228,6 +239,33 @@ ALTER TABLE "file" ADD COLUMN "eyes_open" INTEGER;
 ALTER TABLE "file" ADD COLUMN "face_sharpness" REAL;
 """
 
+# Schema 3: change detection by ctime too, roots that come and go, and "not duplicates" kept
+# as one row per content instead of one per pair. Each old pair becomes a verdict of two sides.
+_V3_ROOTS_AND_VERDICT_SIDES = """
+ALTER TABLE "root" ADD COLUMN "device" INTEGER;
+ALTER TABLE "root" ADD COLUMN "unavailable" TEXT;
+ALTER TABLE "file" ADD COLUMN "ctime_ns" INTEGER;
+ALTER TABLE "verdict" RENAME TO "verdict_pair";
+DROP INDEX "verdict_a_b";
+CREATE TABLE "verdict" ("id" INTEGER NOT NULL PRIMARY KEY, "group_id" INTEGER,
+  "created_at" DATETIME NOT NULL);
+CREATE INDEX "verdict_group_id" ON "verdict" ("group_id");
+CREATE TABLE "verdict_side" ("id" INTEGER NOT NULL PRIMARY KEY, "verdict_id" INTEGER NOT NULL,
+  "content_hash" VARCHAR(255) NOT NULL, "side" INTEGER NOT NULL, "size" INTEGER,
+  FOREIGN KEY ("verdict_id") REFERENCES "verdict" ("id") ON DELETE CASCADE);
+CREATE INDEX "verdict_side_verdict_id" ON "verdict_side" ("verdict_id");
+CREATE INDEX "verdict_side_content_hash" ON "verdict_side" ("content_hash");
+CREATE UNIQUE INDEX "verdict_side_verdict_id_content_hash_side"
+  ON "verdict_side" ("verdict_id", "content_hash", "side");
+INSERT INTO "verdict" ("id", "group_id", "created_at")
+  SELECT "id", NULL, "created_at" FROM "verdict_pair";
+INSERT INTO "verdict_side" ("verdict_id", "content_hash", "side", "size")
+  SELECT "id", "a", 0, "size_a" FROM "verdict_pair";
+INSERT INTO "verdict_side" ("verdict_id", "content_hash", "side", "size")
+  SELECT "id", "b", 1, "size_b" FROM "verdict_pair";
+DROP TABLE "verdict_pair";
+"""
+
 
 def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
     def step(database: pw.SqliteDatabase) -> None:
@@ -241,4 +279,5 @@ def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
 # SCHEMA_VERSION directly from the models above; these steps only ever run on older files.
 MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
     2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings, quality
+    3: _run_script(_V3_ROOTS_AND_VERDICT_SIDES),  # ctime, root devices, verdicts by content
 }

@@ -29,8 +29,7 @@ from dataclasses import replace
 
 import pytest
 
-from core import service
-from core.service import GroupingResult
+from core.library import GroupingResult, Library
 from tests.benchmarks.corpus import Truth, corpus_root, load_truth
 from tui.cli.groups import groups_document
 
@@ -48,10 +47,11 @@ def pairs_of(paths: Iterable[str]) -> set[tuple[str, str]]:
 def grouped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Truth, GroupingResult]:
     root = corpus_root()
     db_path = str(tmp_path_factory.mktemp("grouping") / "catalog.sqlite3")
-    summary = service.scan([root], db_path=db_path)
-    result = service.find_groups(db_path=db_path)
-    started = time.monotonic()
-    judged = service.judge(result.groups, db_path=db_path)
+    with Library(db_path) as library:
+        summary = library.scan([root])
+        result = library.groups()
+        started = time.monotonic()
+        judged = library.judge(result.groups)
     print(
         f"\n{root}: {summary.analysed} photos scanned in {summary.elapsed:.1f} s, "
         f"{len(result.groups)} groups in {result.elapsed:.2f} s, "
@@ -156,16 +156,17 @@ def test_what_looking_at_faces_costs(tmp_path) -> None:
     measured once per photo and kept in the catalog: the cost per photo."""
     root = corpus_root()
     db_path = str(tmp_path / "catalog.sqlite3")
-    service.scan([root], db_path=db_path)
-    groups = service.find_groups(db_path=db_path).groups
-    photos = sum(len(g.members) for g in groups)
-    started = time.monotonic()
-    service.judge(groups, db_path=db_path, profile="family")
-    first = time.monotonic() - started
-    groups = service.find_groups(db_path=db_path).groups  # now with the faces found
-    started = time.monotonic()
-    service.judge(groups, db_path=db_path, profile="family")
-    again = time.monotonic() - started
+    with Library(db_path) as library:
+        library.scan([root])
+        groups = library.groups().groups
+        photos = sum(len(g.members) for g in groups)
+        started = time.monotonic()
+        library.judge(groups, profile="family")
+        first = time.monotonic() - started
+        groups = library.groups().groups  # now with the faces found
+        started = time.monotonic()
+        library.judge(groups, profile="family")
+        again = time.monotonic() - started
     print(
         f"faces on {photos} grouped photos: {1000 * first / photos:.0f} ms per photo the first "
         f"time, {1000 * again / photos:.1f} ms once kept in the catalog"

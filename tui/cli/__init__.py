@@ -1,20 +1,25 @@
-"""photosift's command line. Talks to the engine only through ``core.service``.
+"""photosift's command line, one module per command. Talks to the engine only through the
+Library (``core.library``).
 
-Exit codes: 0 done, 1 error (a message says what), 2 usage error, 130 interrupted (Ctrl-C;
-what was done is kept).
+Exit codes: 0 done, 1 error (a message says what), 2 usage error, and 128 + the signal's
+number when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; what was done is kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from core import __version__
-from core.errors import PhotosiftError
+from core.errors import Cancelled, PhotosiftError
 from tui.cli import groups, report, scan
+from tui.cli.format import HelpFormatter, shown
+from tui.cli.signals import Stopper
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -33,21 +38,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="photosift: %(levelname)s: %(name)s: %(message)s",
-    )
+    _configure_logging(args.debug)
+    stopper = Stopper().install()
     try:
-        return int(args.run(args))
+        return int(args.run(args, stopper))
+    except Cancelled:
+        _say("photosift: interrupted; nothing half-done was stored")
+        return stopper.exit_code
     except PhotosiftError as exc:
-        print(f"photosift: error: {exc}", file=sys.stderr)
+        _say(f"photosift: error: {shown(exc)}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("photosift: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader went away (| head): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        _say("photosift: interrupted")
+        return stopper.exit_code
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.EIO):
+            # the reader went away (| head) or the terminal did (SSH hang-up): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return stopper.exit_code if stopper() else EXIT_OK
+        raise
+    finally:
+        stopper.restore()
+
+
+def _say(message: str) -> None:
+    with contextlib.suppress(OSError):  # no terminal left to tell
+        print(message, file=sys.stderr)
+
+
+class _Formatter(logging.Formatter):
+    """``photosift: warning: message``; with --debug, also the module and the debug lines."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__()
+        self.debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        where = f"{record.name}: " if self.debug else ""
+        return f"photosift: {record.levelname.lower()}: {where}{shown(record.getMessage())}"
+
+
+def _configure_logging(debug: bool) -> None:
+    """Warnings (and with --debug everything) on stderr, through one handler of our own;
+    handlers others installed (a test's log capture) are left alone."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(debug))
+    handler.set_name("photosift")
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == "photosift"]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photosift",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         parents=[common],
     )
     parser.set_defaults(db=None, debug=False)
@@ -74,4 +115,3 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_parser(commands, common)
     report.add_parser(commands, common)
     return parser
-

@@ -1,5 +1,6 @@
 """Progress on the command line: a one-line bar redrawn in place on a terminal, plain lines
-every few seconds (and at each phase change) when the output is a file or a pipe."""
+every few seconds (and at each phase change) when the output is a file or a pipe. A terminal
+that went away (an SSH hang-up) silences it; the work goes on to a clean stop."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from typing import TextIO
 
 from core.models import Phase, Progress
+from tui.cli.format import shown
 
 _PLAIN_EVERY = 5.0  # seconds between lines when not on a terminal
 _BAR = 24
@@ -23,31 +25,40 @@ class _ProgressLine:
         self.phase: str | None = None
         self.last_plain = 0.0
         self.drawn = False
+        self.gone = False  # the stream cannot be written any more
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.drawn:
-            self.stream.write("\r\x1b[K")
+            self._write("\r\x1b[K")
+
+    def _write(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            self.stream.write(text)
             self.stream.flush()
+        except (OSError, ValueError):
+            self.gone = True
 
     def show(self, phase: str, line: str, plain: str, detail: str | None = None) -> None:
+        if self.gone:
+            return
         if self.tty:
             width = shutil.get_terminal_size((100, 24)).columns
             room = width - len(line) - 3
             if detail and room > 10:
                 line += "  " + (detail if len(detail) <= room else "…" + detail[-(room - 1) :])
-            self.stream.write("\r\x1b[K" + line[: width - 1])
-            self.stream.flush()
+            self._write("\r\x1b[K" + line[: width - 1])
             self.drawn = True
             return
         now = time.monotonic()
         if phase != self.phase or now - self.last_plain >= _PLAIN_EVERY:
             self.phase = phase
             self.last_plain = now
-            self.stream.write(plain + "\n")
-            self.stream.flush()
+            self._write(plain + "\n")
 
 
 class ProgressView(_ProgressLine):
@@ -56,7 +67,7 @@ class ProgressView(_ProgressLine):
     def __call__(self, event: Progress) -> None:
         if event.phase is Phase.FINISHED:
             return
-        name = event.current.rsplit("/", 1)[-1] if event.current else None
+        name = shown(event.current.rsplit("/", 1)[-1]) if event.current else None
         self.show(event.phase.value, describe(event, bar=True), describe(event), name)
 
 

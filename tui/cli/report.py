@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from core.judging.profiles import PROFILES
 from core.models import TIER_ORDER, Tier
-from core.paths import printable
-from tui.cli.format import size
+from tui.cli.format import HelpFormatter, path_bytes, path_entry, shown, size
+from tui.cli.groups import groups_document, role
+from tui.cli.signals import Stopper
 
 if TYPE_CHECKING:
-    from core.service import Judged
+    from core.library import GroupingResult, Judged
 
 EXIT_OK = 0
 
@@ -24,10 +25,12 @@ Sum up what photosift proposes: per tier, the groups, their files, the files pro
 backup (exact copies and lower-quality versions), the AI-enhanced files flagged for review
 (never backed up unless you say so), and the bytes a backup would reclaim.
 
---csv writes one line per file (group, tier, action, path, size, quality score, AI
-confidence, why); --json the summary and every group with its recommendation.
---all-profiles adds the totals each built-in profile would give (computed without
-replacing the stored groups).
+The report uses the stored grouping and its settings (say which in its first line); with
+--profile another profile, judged and grouped as a what-if, nothing stored. --all-profiles
+adds the totals each built-in profile would give, none of them stored.
+
+--csv writes one line per file (group, tier, action, path, path_bytes, size, quality score,
+AI confidence, why); --json the summary and every group with its recommendation.
 """
 
 
@@ -37,9 +40,13 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help="sum up groups, files to back up, reclaimable bytes and AI-flagged files",
         description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
-    p.add_argument("--profile", metavar="NAME", help="profile to judge with (default: default)")
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="profile to group and judge with (default: the stored grouping's), as a what-if",
+    )
     form = p.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="the report as JSON")
     form.add_argument("--csv", action="store_true", help="one CSV line per file")
@@ -49,24 +56,19 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from core import service
-    from tui.cli.groups import groups_document
+def run(args: argparse.Namespace, stopper: Stopper) -> int:
     from tui.cli.progress import ProgressView
+    from tui.cli.session import open_library
 
-    db_path = service.resolve_db_path(args.db)
-    with ProgressView(sys.stderr) as view:
-        result = service.find_groups(db_path=db_path, profile=args.profile, on_progress=view)
-        judged = service.judge(
-            result.groups, db_path=db_path, profile=args.profile, on_progress=view
-        )
+    with open_library(args) as library, ProgressView(sys.stderr) as view:
+        progress = {"on_progress": view, "should_stop": stopper}
+        result = library.groups(profile=args.profile, **progress)
+        judged = library.judge(result.groups, profile=result.profile.name, **progress)
         others = {}
         if args.all_profiles:
             for name in PROFILES:
-                what_if = service.find_groups(
-                    db_path=db_path, profile=name, store=False, on_progress=view
-                )
-                others[name] = totals(service.judge(what_if.groups, db_path=db_path, profile=name))
+                what_if = library.groups(profile=name, **progress)
+                others[name] = totals(library.judge(what_if.groups, profile=name, **progress))
     if args.csv:
         write_csv(judged, sys.stdout)
     elif args.json:
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             document["profiles"] = others
         print(json.dumps(document, indent=2))
     else:
-        print_summary(judged, result.profile.name, others)
+        print_summary(judged, result, others)
     return EXIT_OK
 
 
@@ -100,22 +102,33 @@ def totals(judged: Sequence[Judged]) -> dict[str, int]:
     }
 
 
-def print_summary(judged: Sequence[Judged], profile: str, others: dict) -> None:
+def settings_line(result: GroupingResult) -> str:
+    where = "the stored grouping" if result.stored else f"not stored: {result.note}"
+    return f"Profile {result.profile.name}, similarity >= {result.options.threshold:.2f} ({where})"
+
+
+def print_summary(judged: Sequence[Judged], result: GroupingResult, others: dict) -> None:
     rows = summary(judged)
-    print(f"Profile {profile}:")
+    print(f"Profile {result.profile.name}:")
     print(f"  {'tier':<10}{'groups':>7}{'files':>7}{'backup':>8}{'AI':>5}{'reclaimable':>13}")
     for name, t in rows.items():
         print(
             f"  {name:<10}{t['groups']:>7}{t['files']:>7}{t['backup']:>8}{t['ai_flagged']:>5}"
             f"{size(t['reclaimable']):>13}"
         )
+    print(f"  [{settings_line(result)}]")
     flagged = sorted({p for j in judged for p in j.recommendation.ai_enhanced})
     if flagged:
         print(f"AI-enhanced, for review ({len(flagged)}):")
         for path in flagged:
-            print(f"  {printable(path)}")
+            print(f"  {shown(path)}")
+    stale = sorted({p for j in judged for p in j.recommendation.stale})
+    if stale:
+        print(f"Changed or missing since the scan, left out ({len(stale)}); scan again:")
+        for path in stale:
+            print(f"  {shown(path)}")
     if others:
-        print("Totals by profile:")
+        print("Totals by profile (what-ifs, not stored):")
         for name, t in others.items():
             print(
                 f"  {name:<13}{t['groups']:>5} groups{t['backup']:>7} to back up"
@@ -123,27 +136,32 @@ def print_summary(judged: Sequence[Judged], profile: str, others: dict) -> None:
             )
 
 
+_ACTIONS = {"keep": "keep", "copy": "backup", "lower quality": "backup", "AI": "review"}
+
+
 def write_csv(judged: Sequence[Judged], out) -> None:
     writer = csv.writer(out)
     writer.writerow(
-        ["group", "tier", "action", "path", "size", "quality_score", "ai_confidence", "why"]
-    )
+        ["group", "tier", "action", "path", "path_bytes", "size", "quality_score",
+         "ai_confidence", "why"]
+    )  # fmt: skip
     for j in judged:
         advice = j.recommendation
-        backup = set(advice.duplicates) | set(advice.lower_quality)
         for member in j.group.members:
             path = member.photo.path
-            if path == advice.best_file:
-                action, why = "keep", advice.recommendation
-            elif path in advice.ai_enhanced:
-                action, why = "review", advice.why.get(path, "")
-            elif path in backup:
-                action, why = "backup", advice.why.get(path, "")
+            action = _ACTIONS.get(role(path, advice), "kept")
+            if path in advice.stale:
+                action = "skip"
+            if action == "keep":
+                why = advice.recommendation
+            elif action == "kept":
+                why = advice.why.get(path) or "in a reference or protected folder"
             else:
-                action, why = "kept", advice.why.get(path) or "in a reference or protected folder"
+                why = advice.why.get(path, "")
             writer.writerow(
                 [
-                    j.group.id, j.group.tier.value, action, printable(path), member.photo.size,
-                    advice.scores.get(path, ""), advice.ai_verdicts[path].confidence, why,
+                    j.group.id, j.group.tier.value, action, path_entry(path)["path"],
+                    path_bytes(path), member.photo.size, advice.scores.get(path, ""),
+                    advice.ai_verdicts[path].confidence, why,
                 ]
             )  # fmt: skip

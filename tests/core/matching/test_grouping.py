@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 from core.analysis import hashing
 from core.matching.grouping import GroupingOptions, group_photos
 from core.media import imaging
-from core.models import Photo, Tier
+from core.models import Photo, Tier, Verdict
 from core.progress import Reporter
 from tests.images import blurred, encoded, resized, scene
 
@@ -286,8 +286,8 @@ def test_not_duplicate_verdict_splits_a_group(originals):
     a = lib.add("/p/a.jpg", originals[0])
     lib.add("/p/a_small.jpg", resized(originals[0], 0.5))
     b = lib.add("/p/a_mirror.jpg", ImageOps.mirror(originals[0]))
-    verdicts = {(a.content_hash, b.content_hash)}
-    groups = lib.group(not_duplicates=verdicts)
+    verdict = Verdict((frozenset({a.content_hash}), frozenset({b.content_hash})))
+    groups = lib.group(verdicts=[verdict])
     assert group_of(groups, "/p/a.jpg") is not group_of(groups, "/p/a_mirror.jpg")
     together = [g for g in groups if {"/p/a.jpg", "/p/a_mirror.jpg"} <= set(g.paths)]
     assert together == []
@@ -297,7 +297,8 @@ def test_dismissed_exact_copies_are_not_grouped(originals):
     lib = Library()
     a = lib.add("/p/a.jpg", originals[0])
     lib.add("/q/a.jpg", originals[0])
-    assert lib.group(not_duplicates={(a.content_hash, a.content_hash)}) == []
+    copies_apart = Verdict((frozenset({a.content_hash}),) * 2)
+    assert lib.group(verdicts=[copies_apart]) == []
 
 
 def test_reference_folders_mark_members(originals):

@@ -12,6 +12,7 @@ import pillow_heif
 import pytest
 
 import core.media.discover
+import core.media.folders
 from core.errors import RootNotFoundError
 from core.media import formats
 from core.media.discover import DiscoveryOptions, discover, resolve_roots
@@ -89,6 +90,7 @@ def test_candidate_carries_what_stat_said(tmp_path):
     assert candidate.root == str(tmp_path)
     assert (candidate.size, candidate.mtime_ns) == (st.st_size, st.st_mtime_ns)
     assert (candidate.inode, candidate.device) == (st.st_ino, st.st_dev)
+    assert candidate.ctime_ns == st.st_ctime_ns
 
 
 @pytest.mark.parametrize(
@@ -162,8 +164,72 @@ def test_excluded_folder_is_pruned_not_walked(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", recording_scandir)
 
-    assert found(tmp_path, DiscoveryOptions(exclude=("cache",))) == ["keep/a.jpg"]
+    options = DiscoveryOptions(exclude=("cache",), ignore_case=False)  # no case probe listing
+    assert found(tmp_path, options) == ["keep/a.jpg"]
     assert walked == [".", "keep"]
+
+
+def test_exclude_glob_respects_case_when_told_to(tmp_path):
+    photo(tmp_path / "a.jpg")
+    photo(tmp_path / "b.JPG")
+    photo(tmp_path / "Trip/c.jpg")
+
+    kept = found(tmp_path, DiscoveryOptions(exclude=("*.JPG", "trip"), ignore_case=False))
+
+    assert kept == ["Trip/c.jpg", "a.jpg"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["*.JPG", "TRIP/*", "{root}/TRIP/A.JPG"],
+    ids=["name", "path-below-root", "full-path"],
+)
+def test_exclude_glob_ignores_case_when_told_to(tmp_path, pattern):
+    root = tmp_path / "root"
+    photo(root / "trip/a.jpg")
+    photo(root / "home/b.png", fmt="PNG")
+    options = DiscoveryOptions(exclude=(pattern.format(root=root),), ignore_case=True)
+
+    assert found(root, options) == ["home/b.png"]
+
+
+def test_exclude_glob_ignores_case_on_a_root_whose_file_system_does(tmp_path, monkeypatch):
+    asked: list[str] = []
+
+    def ignores_case(folder: str) -> bool:
+        asked.append(folder)
+        return folder.endswith("mac")
+
+    monkeypatch.setattr(core.media.folders, "case_insensitive", ignores_case)
+    for name in ("a.jpg", "b.jpg", "c.JPG"):
+        photo(tmp_path / "mac" / name)
+        photo(tmp_path / "linux" / name)
+    roots = [str(tmp_path / "mac"), str(tmp_path / "linux")]
+
+    result = discover(roots, DiscoveryOptions(exclude=("*.JPG",)))
+
+    assert [os.path.relpath(c.path, tmp_path) for c in result.candidates] == [
+        "linux/a.jpg",
+        "linux/b.jpg",
+    ]
+    assert asked == roots  # once per root, not once per entry
+
+
+def test_exclude_glob_respects_case_by_default_on_a_case_sensitive_root(tmp_path):
+    photo(tmp_path / "a.jpg")
+    if (tmp_path / "A.JPG").exists():
+        pytest.skip("this temporary folder's file system ignores case")
+
+    assert found(tmp_path, DiscoveryOptions(exclude=("*.JPG",))) == ["a.jpg"]
+
+
+def test_no_case_probe_without_exclude_globs(tmp_path, monkeypatch):
+    asked: list[str] = []
+    monkeypatch.setattr(core.media.folders, "case_insensitive", asked.append)
+    photo(tmp_path / "a.jpg")
+
+    assert found(tmp_path) == ["a.jpg"]
+    assert asked == []
 
 
 def test_hidden_files_and_folders_are_skipped_by_default(tmp_path):

@@ -135,16 +135,16 @@ def test_worker_pool_gives_the_same_catalog_as_one_process(library, tmp_path):
     assert (s1.analysed, s1.skipped) == (s2.analysed, s2.skipped) == (29, s1.skipped)
 
 
-def test_stopping_keeps_what_was_analysed(library, catalog):
-    state = {"analysing": False, "checks": 0}
+def test_stopping_keeps_what_was_analysed(library, catalog, monkeypatch):
+    monkeypatch.setattr("core.progress.THROTTLE_SECONDS", 0.0)  # an event for every file
+    state = {"analysed": 0}
 
     def on_progress(event):
-        state["analysing"] = event.phase is Phase.ANALYSING
+        if event.phase is Phase.ANALYSING:
+            state["analysed"] = event.done
 
     def should_stop() -> bool:  # let discovery finish, then stop after three files
-        if state["analysing"]:
-            state["checks"] += 1
-        return state["checks"] >= 3
+        return state["analysed"] >= 3
 
     summary = scan(
         catalog, [str(library)], SINGLE, on_progress=on_progress, should_stop=should_stop

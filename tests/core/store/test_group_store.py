@@ -1,21 +1,19 @@
-"""Groups in the catalog and through the service: they round-trip exactly, keep their ids while
-their members stay the same and never hand an id out twice; reference folders and "not
-duplicates" verdicts are remembered and change what a grouping finds; a schema-1 catalog is
-brought forward to exactly the schema of a new one; and the service recomputes groups only
-when something they depend on changed."""
+"""Groups in the catalog: they round-trip exactly, keep their ids while their members stay the
+same (or change a little), get their old id back when found again, and never hand an id out
+twice; reference folders and "not duplicates" verdicts are remembered, one row per content;
+the generation counts every change of what a grouping reads; a schema-1 or schema-2 catalog is
+brought forward to exactly the schema of a new one."""
 
 from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from core import service
-from core.errors import PhotosiftError
 from core.models import (
     ANALYSIS_VERSION,
     AnalysisResult,
@@ -26,10 +24,9 @@ from core.models import (
     MediaType,
     Photo,
     Tier,
+    Verdict,
 )
-from core.runtime.scan import ScanOptions
-from core.store import APPLICATION_ID, SCHEMA_VERSION, Catalog
-from tests.images import save, scene, scenes_with_copies
+from core.store import APPLICATION_ID, SCHEMA_VERSION, Catalog, schema
 
 HASHES = Hashes(ahash=1, dhash=2, phash=3)
 MTIME = 1_600_000_000_000_000_000
@@ -173,31 +170,65 @@ def test_group_with_the_same_members_keeps_its_id_and_takes_the_new_details(cata
     [("/p/a.jpg", "/p/b.jpg"), ("/p/a.jpg", "/p/b.jpg", "/p/c.jpg", "/p/d.jpg")],
     ids=["member removed", "member added"],
 )
-def test_group_whose_members_changed_gets_a_new_id(catalog, paths):
+def test_group_whose_members_changed_a_little_keeps_its_id(catalog, paths):
     catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcd"))
     (before,) = catalog.save_groups([group("/p/a.jpg", "/p/b.jpg", "/p/c.jpg")])
 
     (after,) = catalog.save_groups([group(*paths)])
 
+    assert after.id == before.id
+    assert [(g.id, g.paths) for g in catalog.load_groups()] == [(before.id, paths)]
+
+
+def test_group_whose_members_changed_a_lot_gets_a_new_id(catalog):
+    catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcd"))
+    (before,) = catalog.save_groups([group("/p/a.jpg", "/p/b.jpg", "/p/c.jpg")])
+
+    (after,) = catalog.save_groups([group("/p/a.jpg", "/p/d.jpg")])
+
     assert after.id != before.id
-    assert [(g.id, g.paths) for g in catalog.load_groups()] == [(after.id, paths)]
+
+
+def test_a_split_group_leaves_its_id_to_the_larger_part(catalog):
+    catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcde"))
+    (before,) = catalog.save_groups([group(*(f"/p/{n}.jpg" for n in "abcde"))])
+
+    small, large = catalog.save_groups(
+        [group("/p/a.jpg", "/p/b.jpg"), group("/p/c.jpg", "/p/d.jpg", "/p/e.jpg")]
+    )
+
+    assert large.id == before.id and small.id != before.id
+
+
+def test_match_group_ids_gives_ids_without_storing(catalog):
+    catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcdef"))
+    stored = catalog.save_groups([group("/p/a.jpg", "/p/b.jpg"), group("/p/c.jpg", "/p/d.jpg")])
+
+    matched = catalog.match_group_ids(
+        [group("/p/a.jpg", "/p/b.jpg"), group("/p/e.jpg", "/p/f.jpg")]
+    )
+
+    assert [g.id for g in matched] == [stored[0].id, None]
+    assert [g.id for g in catalog.load_groups()] == [g.id for g in stored]
 
 
 def test_group_ids_are_never_handed_out_twice(tmp_path):
     path = str(tmp_path / "catalog.sqlite3")
-    a, b, c, d = (group(f"/p/{n}1.jpg", f"/p/{n}2.jpg") for n in "abcd")
+    a, b, c, d, x = (group(f"/p/{n}1.jpg", f"/p/{n}2.jpg") for n in "abcdx")
     with Catalog(path) as catalog:
-        catalogue(catalog, *(m.photo for g in (a, b, c, d) for m in g.members))
+        catalogue(catalog, *(m.photo for g in (a, b, c, d, x) for m in g.members))
         used = {g.id for g in catalog.save_groups([a, b, c])}
         kept = catalog.save_groups([a, b])  # the group with the highest id goes
     with Catalog(path) as catalog:  # and the catalog is closed and opened again
         newest = catalog.save_groups([a, b, d])[-1]
         catalog.save_groups([])
-        last = catalog.save_groups([c])[0]
+        back = catalog.save_groups([c])[0]
+        other = catalog.save_groups([x])[0]
 
     assert {g.id for g in kept} == used - {max(used)}
     assert newest.id > max(used)
-    assert last.id > newest.id
+    assert back.id == max(used)  # found again: its old id, which nobody else got meanwhile
+    assert other.id > newest.id
 
 
 def test_removed_groups_leave_no_member_rows(catalog):
@@ -275,30 +306,45 @@ def test_reclaimable_bytes_never_count_reference_files(catalog):
 # -- verdicts -----------------------------------------------------------------------------------
 
 
-def test_not_duplicate_pairs_are_stored_in_order_and_once(catalog):
-    added = catalog.add_not_duplicates([("b", "a"), ("a", "b"), ("c", "c")])
-    catalog.add_not_duplicates([("a", "b"), ("b", "a")])
+def test_verdicts_round_trip_with_their_sides_sizes_and_group(catalog):
+    said = Verdict((frozenset({"a"}), frozenset({"b", "c"})), group_id=7, sizes=(("a", 10),))
 
-    assert added == 2
-    assert catalog.not_duplicates() == {("a", "b"), ("c", "c")}
-    assert query(catalog.path, "SELECT a, b FROM verdict ORDER BY a") == [("a", "b"), ("c", "c")]
+    catalog.add_verdict(said)
 
-
-def test_adding_only_known_verdicts_reports_none_added(catalog):
-    catalog.add_not_duplicates([("a", "b")])
-
-    assert catalog.add_not_duplicates([("b", "a")]) == 0
+    (back,) = catalog.verdicts()
+    assert (back.sides, back.group_id, back.sizes) == (said.sides, 7, (("a", 10),))
+    assert catalog.verdict_sizes() == {10}
 
 
-def test_grouping_inputs_change_with_verdicts_reference_folders_and_files(catalog):
+def test_a_verdict_on_a_large_group_writes_one_row_per_content(catalog):
+    contents = [f"h{i:03d}" for i in range(300)]
+
+    catalog.add_verdict(Verdict(tuple(frozenset({c}) for c in contents), group_id=1))
+
+    assert query(catalog.path, "SELECT COUNT(*) FROM verdict_side") == [(300,)]
+    assert len(catalog.verdicts()[0].sides) == 300
+
+
+def test_verdicts_are_taken_back_by_their_group(catalog):
+    catalog.add_verdict(Verdict((frozenset({"a"}), frozenset({"b"})), group_id=1))
+    catalog.add_verdict(Verdict((frozenset({"c"}), frozenset({"a"})), group_id=1))
+    catalog.add_verdict(Verdict((frozenset({"d"}), frozenset({"e"})), group_id=2))
+
+    assert catalog.remove_verdicts(1) == 2
+    assert [v.group_id for v in catalog.verdicts()] == [2]
+    assert query(catalog.path, "SELECT COUNT(*) FROM verdict_side") == [(2,)]
+    assert catalog.remove_verdicts(1) == 0
+
+
+def test_the_generation_moves_with_everything_a_grouping_reads(catalog):
     catalogue(catalog, image("/p/a.jpg"), image("/p/b.jpg"))
-    seen = [catalog.grouping_inputs()]
+    seen = [catalog.generation()]
 
     def changed() -> bool:
-        seen.append(catalog.grouping_inputs())
-        return seen[-1] != seen[-2]
+        seen.append(catalog.generation())
+        return seen[-1] > seen[-2]
 
-    catalog.add_not_duplicates([("h1", "h2")])
+    catalog.add_verdict(Verdict((frozenset({"h1"}), frozenset({"h2"}))))
     assert changed()
     catalog.add_reference_folder("/p")
     assert changed()
@@ -310,26 +356,20 @@ def test_grouping_inputs_change_with_verdicts_reference_folders_and_files(catalo
     assert changed()
     catalog.set_content_hash("/p/b.jpg", 1000, MTIME, "digest")
     assert changed()
+    catalog.remove_verdicts(0)
     catalog.forget(["/p/b.jpg"])
     assert changed()
 
 
-def test_grouping_inputs_stay_equal_when_nothing_a_grouping_reads_changed(catalog):
+def test_the_generation_stays_when_nothing_a_grouping_reads_changed(catalog):
     catalogue(catalog, image("/p/a.jpg"), image("/p/b.jpg"))
-    catalog.add_not_duplicates([("h1", "h2")])
-    catalog.add_reference_folder("/p")
-    before = catalog.grouping_inputs()
+    before = catalog.generation()
 
-    assert catalog.grouping_inputs() == before
-    catalog.add_not_duplicates([("h2", "h1")])
-    catalog.add_reference_folder("/p")
     catalog.save_groups([group("/p/a.jpg", "/p/b.jpg")])
     catalog.set_setting("anything", "else")
-    catalog.save_results(
-        [(AnalysisResult(replace(image("/p/bad.jpg"), hashes=None, error="corrupt: x")), None)],
-        scan_id=None,
-    )
-    assert catalog.grouping_inputs() == before
+    catalog.set_measures(image("/p/a.jpg"), faces=1)
+    catalog.ensure_roots(["/p"])
+    assert catalog.generation() == before
 
 
 # -- migration from schema 1 --------------------------------------------------------------------
@@ -491,177 +531,30 @@ def test_migrated_catalog_keeps_its_files_and_roots(schema_1):
 def test_migrated_catalog_stores_groups_verdicts_and_reference_folders(schema_1):
     with Catalog(str(schema_1)) as catalog:
         (saved,) = catalog.save_groups([group("/photos/a.jpg", "/photos/b.jpg")])
-        catalog.add_not_duplicates([("def", "abc")])
+        catalog.add_verdict(Verdict((frozenset({"def"}), frozenset({"abc"}))))
         catalog.add_reference_folder("/photos")
     with Catalog(str(schema_1)) as catalog:
         (loaded,) = catalog.load_groups()
 
         assert (loaded.id, loaded.paths) == (saved.id, saved.paths)
         assert all(m.reference for m in loaded.members)
-        assert catalog.not_duplicates() == {("abc", "def")}
+        assert [v.sides for v in catalog.verdicts()] == [(frozenset({"def"}), frozenset({"abc"}))]
         assert catalog.schema_version == SCHEMA_VERSION
 
 
-# -- the service on real photos -----------------------------------------------------------------
+def test_schema_2_verdict_pairs_become_verdicts_of_two_sides(schema_1, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(schema, "SCHEMA_VERSION", 2)
+        Catalog(str(schema_1)).close()
+    with closing(sqlite3.connect(schema_1)) as conn:
+        conn.execute(
+            "INSERT INTO verdict (a, b, size_a, size_b, created_at) "
+            "VALUES ('abc', 'def', 2048, NULL, '2024-05-03')"
+        )
+        conn.commit()
 
-SCENE_1 = ["copies/s1.jpg", "s1/mirror.jpg", "s1/orig.jpg", "s1/small.jpg"]
-SCENE_2 = ["s2/mirror.jpg", "s2/orig.jpg", "s2/small.jpg"]
+    with Catalog(str(schema_1)) as catalog:
+        (verdict,) = catalog.verdicts()
 
-
-@dataclass(frozen=True)
-class Library:
-    """A small photo tree and the catalog it was scanned into."""
-
-    root: Path
-    db: str
-
-    def __call__(self, name: str) -> str:
-        return str(self.root / name)
-
-    def scan(self) -> None:
-        service.scan([str(self.root)], db_path=self.db, options=ScanOptions(workers=1))
-
-    def groups(self, **options) -> service.GroupingResult:
-        return service.find_groups(db_path=self.db, **options)
-
-    def names(self, groups: list[Group]) -> list[list[str]]:
-        return [[str(Path(p).relative_to(self.root)) for p in g.paths] for g in groups]
-
-    def group_of(self, groups: list[Group], name: str) -> Group:
-        (found,) = (g for g in groups if self(name) in g.paths)
-        return found
-
-
-@pytest.fixture
-def library(tmp_path) -> Library:
-    """Two scenes, each with a resized and a mirrored copy; an exact copy of the first scene;
-    and an unrelated photo."""
-    root = tmp_path / "photos"
-    scenes_with_copies(root)
-    save(scene(9, (320, 240)), root / "other.jpg")
-    lib = Library(root, str(tmp_path / "catalog.sqlite3"))
-    lib.scan()
-    return lib
-
-
-def test_find_groups_finds_each_scene_with_its_copies(library):
-    result = library.groups()
-
-    assert result.computed
-    assert library.names(result.groups) == [SCENE_1, SCENE_2]
-    assert [g.tier for g in result.groups] == [Tier.NEAR, Tier.NEAR]
-    relations = {m.photo.path: m.relation for g in result.groups for m in g.members}
-    exact = {library("copies/s1.jpg"), library("s1/orig.jpg")}  # byte-identical
-    assert relations == {p: Tier.EXACT if p in exact else Tier.NEAR for p in relations}
-    for g in result.groups:
-        assert g.anchor in g.paths
-        assert all(result.options.threshold <= m.similarity <= 1.0 for m in g.members)
-
-
-def test_second_find_groups_reuses_the_stored_groups(library):
-    first = library.groups()
-
-    second = library.groups()
-
-    assert not second.computed
-    assert outline(second.groups) == outline(first.groups)
-
-
-def test_stored_groups_equal_the_computed_ones(library):
-    first = library.groups()
-
-    second = library.groups()
-
-    assert second.groups == first.groups
-
-
-@pytest.mark.parametrize(
-    "options",
-    [{"regroup": True}, {"threshold": 0.9}, {"profile": "family"}],
-    ids=["regroup", "threshold", "profile"],
-)
-def test_regrouping_or_other_options_recompute_with_the_same_ids(library, options):
-    first = library.groups()
-
-    again = library.groups(**options)
-
-    assert again.computed
-    assert ids_by_paths(again.groups) == ids_by_paths(first.groups)
-
-
-def test_dismissed_group_is_gone_and_stays_gone_after_a_rescan(library):
-    scene_2 = library.group_of(library.groups().groups, "s2/orig.jpg")
-
-    dismissed = service.dismiss_group(scene_2.id, db_path=library.db)
-    after = library.groups()
-    library.scan()
-    rescanned = library.groups(regroup=True)
-
-    assert dismissed.paths == scene_2.paths
-    assert after.computed
-    assert library.names(after.groups) == [SCENE_1]
-    assert library.names(rescanned.groups) == [SCENE_1]
-
-
-def test_dismissed_group_stays_gone_after_one_of_its_files_is_renamed(library):
-    scene_2 = library.group_of(library.groups().groups, "s2/orig.jpg")
-    service.dismiss_group(scene_2.id, db_path=library.db)
-
-    Path(library("s2/small.jpg")).rename(library("s2/renamed.jpg"))
-    library.scan()
-
-    assert library.names(library.groups().groups) == [SCENE_1]
-
-
-def test_split_file_leaves_its_group_and_stays_out(library):
-    scene_1 = library.group_of(library.groups().groups, "s1/orig.jpg")
-
-    service.split_from_group(scene_1.id, library("s1/mirror.jpg"), db_path=library.db)
-    after = library.groups().groups
-    library.scan()
-    rescanned = library.groups(regroup=True).groups
-
-    rest = [name for name in SCENE_1 if name != "s1/mirror.jpg"]
-    assert library.names(after) == [rest, SCENE_2]
-    assert library.names(rescanned) == [rest, SCENE_2]
-    assert library.group_of(after, "s1/orig.jpg").id != scene_1.id
-
-
-def test_unknown_group_or_a_path_outside_the_group_is_an_error(library):
-    groups = library.groups().groups
-    scene_1 = library.group_of(groups, "s1/orig.jpg")
-    unknown = max(g.id for g in groups) + 1
-
-    with pytest.raises(PhotosiftError, match=f"no group {unknown}"):
-        service.dismiss_group(unknown, db_path=library.db)
-    with pytest.raises(PhotosiftError, match=f"no group {unknown}"):
-        service.split_from_group(unknown, library("s1/orig.jpg"), db_path=library.db)
-    with pytest.raises(PhotosiftError, match="not in group"):
-        service.split_from_group(scene_1.id, library("s2/orig.jpg"), db_path=library.db)
-    with Catalog(library.db) as catalog:
-        assert catalog.not_duplicates() == set()
-
-
-def test_dismissing_a_group_with_a_file_changed_since_the_scan_is_refused(library):
-    scene_2 = library.group_of(library.groups().groups, "s2/orig.jpg")
-    save(scene(5, (200, 150)), library("s2/small.jpg"))  # another photo, another size
-
-    with pytest.raises(PhotosiftError, match="changed or vanished since it was scanned"):
-        service.dismiss_group(scene_2.id, db_path=library.db)
-
-    with Catalog(library.db) as catalog:
-        assert catalog.photo(library("s2/small.jpg")).content_hash is None
-        assert catalog.not_duplicates() == set()
-
-
-def test_reference_folders_are_remembered_and_a_missing_one_is_refused(library):
-    folders = service.set_reference_folders([library("copies")], db_path=library.db)
-    groups = library.groups().groups
-
-    with pytest.raises(PhotosiftError, match="no such folder"):
-        service.set_reference_folders([library("nowhere")], db_path=library.db)
-
-    assert folders == [library("copies")]
-    marked = [m.photo.path for g in groups for m in g.members if m.reference]
-    assert marked == [library("copies/s1.jpg")]
-    assert service.set_reference_folders(remove=[library("copies")], db_path=library.db) == []
+    assert verdict.sides == (frozenset({"abc"}), frozenset({"def"}))
+    assert verdict.sizes == (("abc", 2048),)

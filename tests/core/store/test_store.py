@@ -16,6 +16,7 @@ from core import store
 from core.errors import CatalogError
 from core.models import ANALYSIS_VERSION, AnalysisResult, Hashes, MediaType, Photo, ScanSummary
 from core.store import Catalog, schema
+from core.store import database as database_module
 
 HASHES = Hashes(ahash=1, dhash=2, phash=3)
 MTIME = 1_600_000_000_000_000_000
@@ -60,6 +61,19 @@ def path(tmp_path) -> Path:
     return tmp_path / "library.photosift"
 
 
+def spy_on_connections(monkeypatch) -> list:
+    """The databases the catalog connects from now on."""
+    opened: list = []
+    real = database_module.connect
+
+    def connect(*args, **kwargs):
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(database_module, "connect", connect)
+    return opened
+
+
 def make_catalog(path: Path) -> None:
     with Catalog(str(path)) as catalog:
         keep(catalog, image("/photos/a.jpg"))
@@ -71,7 +85,8 @@ def make_catalog(path: Path) -> None:
 def test_new_catalog_is_stamped_and_in_wal_mode(path):
     with Catalog(str(path)) as catalog:
         assert catalog.schema_version == store.SCHEMA_VERSION
-        assert store.db.pragma("foreign_keys") == 1
+        assert catalog.db.pragma("foreign_keys") == 1
+        assert catalog.db.pragma("busy_timeout") >= 10_000
 
     assert query(path, "PRAGMA user_version") == [(store.SCHEMA_VERSION,)]
     assert query(path, "PRAGMA application_id") == [(store.APPLICATION_ID,)]
@@ -124,20 +139,19 @@ def test_refusing_another_applications_database_leaves_its_journal_mode_alone(fo
 
 
 @pytest.mark.parametrize("kind", ["foreign", "newer"])
-def test_refused_catalog_leaves_no_connection_open(path, foreign, kind):
+def test_refused_catalog_leaves_no_connection_open(path, foreign, kind, monkeypatch):
     if kind == "newer":
         make_catalog(path)
         with closing(sqlite3.connect(path)) as conn:
             conn.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
     target = foreign if kind == "foreign" else path
 
+    opened = spy_on_connections(monkeypatch)
+
     with pytest.raises(CatalogError):
         Catalog(str(target))
 
-    try:
-        assert store.db.is_closed()
-    finally:
-        store.db.close()
+    assert opened and all(database.is_closed() for database in opened)
 
 
 @pytest.mark.parametrize(
@@ -148,14 +162,15 @@ def test_refused_catalog_leaves_no_connection_open(path, foreign, kind):
     ],
     ids=["text", "random-bytes"],
 )
-def test_file_that_is_not_a_database_is_refused_and_left_untouched(path, content):
+def test_file_that_is_not_a_database_is_refused_and_left_untouched(path, content, monkeypatch):
     path.write_bytes(content)
+    opened = spy_on_connections(monkeypatch)
 
     with pytest.raises(CatalogError, match="not a usable photosift catalog"):
         Catalog(str(path))
 
     assert path.read_bytes() == content
-    assert store.db.is_closed()
+    assert all(database.is_closed() for database in opened)
 
 
 def test_folder_given_as_catalog_path_is_refused(tmp_path):
@@ -298,7 +313,7 @@ def test_file_states_include_only_files_under_the_roots(catalog):
     assert sorted(states) == sorted([*inside, "/a/b/bad.jpg"])
     assert catalog.file_states(["/a/b/"]) == states
     assert states["/a/b/bad.jpg"].error == "corrupt: truncated"
-    assert states["/a/b/x.jpg"] == store.FileState(1000, MTIME, ANALYSIS_VERSION, None)
+    assert states["/a/b/x.jpg"] == store.FileState(1000, MTIME, 0, 0, 0, ANALYSIS_VERSION, None)
 
 
 def test_file_states_cover_every_root_given(catalog):

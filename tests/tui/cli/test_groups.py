@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core import service
+from core.library import Library
 from core.runtime.scan import ScanOptions
 from core.store import Catalog
 from tests.images import exif_bytes, save, scene, scenes_with_copies
@@ -52,7 +52,8 @@ def photos(tmp_path) -> Path:
 def db(tmp_path, photos) -> str:
     """The catalog with ``photos`` scanned into it."""
     path = str(tmp_path / "catalog.sqlite3")
-    service.scan([str(photos)], db_path=path, options=ScanOptions(workers=1))
+    with Library(path) as library:
+        library.scan([str(photos)], ScanOptions(workers=1))
     return path
 
 
@@ -84,7 +85,8 @@ def test_table_has_a_header_a_row_per_group_and_a_summary(db, photos, capsys):
     header, *rows, summary = capsys.readouterr().out.splitlines()
     with Catalog(db) as catalog:
         stored = catalog.load_groups()
-    judged = service.judge(stored, db_path=db)
+    with Library(db) as library:
+        judged = library.judge(stored)
     assert header.split() == ["id", "tier", "files", "size", "reclaimable", "AI", "keep"]
     assert len(rows) == len(stored) == 4
     for row, j in zip(rows, judged, strict=True):

@@ -3,6 +3,7 @@ progress when not on a terminal, and Ctrl-C."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -140,9 +141,9 @@ def test_progress_is_plain_lines_when_not_a_terminal(photos, db, capsys):
 
 
 def test_interrupt_keeps_work_and_exits_130(photos, db, capsys, monkeypatch):
-    from core import service
+    from core.library import Library
 
-    real_scan = service.scan
+    real_scan = Library.scan
 
     def scan_then_ctrl_c(*args, **kwargs):
         shown = kwargs["on_progress"]
@@ -150,12 +151,12 @@ def test_interrupt_keeps_work_and_exits_130(photos, db, capsys, monkeypatch):
         def on_progress(event):
             shown(event)
             if event.phase is Phase.ANALYSING and event.done >= 2:
-                raise KeyboardInterrupt
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
 
         kwargs["on_progress"] = on_progress
         return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(service, "scan", scan_then_ctrl_c)
+    monkeypatch.setattr(Library, "scan", scan_then_ctrl_c)
     monkeypatch.setattr("core.progress.THROTTLE_SECONDS", 0.0)
     assert main(["scan", str(photos), "--db", db, "--workers", "1"]) == EXIT_INTERRUPTED
     assert "Interrupted; kept what was done" in capsys.readouterr().out
@@ -194,5 +195,8 @@ def test_undecodable_file_names_print_and_round_trip_through_json(photos, db, ca
     assert main(["scan", str(photos), "--db", db]) == EXIT_OK
     assert "caf\\xe9.jpg: corrupt" in capsys.readouterr().out
     main(["scan", str(photos), "--db", db, "--json"])
-    paths = [p["path"] for p in json.loads(capsys.readouterr().out)["problems"]]
-    assert raw in [os.fsencode(p) for p in paths]
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    (entry,) = (p for p in problems if "path_bytes" in p)
+    assert entry["path"].endswith("caf\\xe9.jpg")
+    with open(base64.b64decode(entry["path_bytes"]), "rb") as fh:  # the script opens it
+        assert fh.read().startswith(b"\xff\xd8")
