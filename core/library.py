@@ -34,8 +34,7 @@ import platformdirs
 from core.errors import PhotosiftError
 from core.judging import rules
 from core.judging.profiles import Profile, get_profile
-from core.matching.grouping import GROUPING_VERSION, group_photos
-from core.matching.matcher import GroupingOptions
+from core.matching.options import GROUPING_VERSION, GroupingOptions
 from core.media.folders import FolderSet
 from core.media.freshness import stale_files
 from core.models import Faces, Group, Phase, Photo, ScanSummary, Verdict
@@ -203,6 +202,8 @@ class Library:
     def _group_snapshot(
         self, options: GroupingOptions, reporter: Reporter
     ) -> tuple[int, list[Group]]:
+        from core.matching.grouping import group_photos
+
         catalog = self.catalog
         with catalog.snapshot():
             generation = catalog.generation()

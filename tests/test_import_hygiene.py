@@ -50,3 +50,17 @@ def test_import_contracts_hold():
     lint_imports = os.path.join(os.path.dirname(sys.executable), "lint-imports")
     result = subprocess.run([lint_imports], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+HEAVY = {"numpy", "cv2", "PIL", "pillow_heif", "peewee"}
+
+
+def test_the_command_line_starts_without_the_image_stack_or_the_database():
+    """--version, --help and the first line of every command come before any of them."""
+    assert not top_levels(modules_after_import("tui.cli")) & HEAVY
+
+
+def test_opening_the_library_loads_the_database_but_not_the_image_stack():
+    loaded = top_levels(modules_after_import("core.library", "core.runtime.scan"))
+    assert "peewee" in loaded
+    assert not loaded & {"numpy", "cv2", "PIL", "pillow_heif"}

@@ -39,15 +39,12 @@ import difflib
 import logging
 import os
 import threading
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-import platformdirs
-
 from core.errors import PhotosiftError
 from core.judging import rules
-from core.matching.matcher import DEFAULT_BURST_SECONDS, DEFAULT_THRESHOLD, GroupingOptions
+from core.matching.options import DEFAULT_BURST_SECONDS, DEFAULT_THRESHOLD, GroupingOptions
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +111,16 @@ def config_path() -> str:
     explicit = os.environ.get(CONFIG_ENV)
     if explicit:
         return os.path.expanduser(explicit)
+    import platformdirs  # here, not at import: the command line's help needs none of it
+
     return os.path.join(platformdirs.user_config_dir("photosift", appauthor=False), "config.toml")
 
 
 def load_config(path: str | None = None) -> dict:
     """The config file at ``path`` (default ``config_path()``) as a dict; {} when there is none.
     What it holds that photosift does not know is logged as a warning, once per file version."""
+    import tomllib
+
     from_env = path is None and bool(os.environ.get(CONFIG_ENV))
     path = path or config_path()
     try:

@@ -30,18 +30,16 @@ from collections.abc import Collection, Iterable, Sequence
 
 from core.matching.clustering import Cluster, cluster
 from core.matching.matcher import (
-    GroupingOptions,
     Matcher,
     ThumbLoader,
     same_moment,
 )
+from core.matching.options import GROUPING_VERSION, GroupingOptions
 from core.media.folders import FolderSet
 from core.models import TIER_ORDER, Burst, Group, GroupMember, Phase, Photo, Tier, Verdict
 from core.progress import Reporter
 
 __all__ = ["GROUPING_VERSION", "GroupingOptions", "group_photos"]
-
-GROUPING_VERSION = 2  # bump when grouping changes: stored groups are then computed again
 
 
 def group_photos(

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from core.analysis.hashing import thumb_from_bytes
 from core.matching import hashindex, similarity
+from core.matching.options import GroupingOptions
 from core.matching.similarity import Alignment
 from core.models import Phase, Photo
 from core.progress import Reporter
@@ -37,16 +37,6 @@ _STRICTER_PER_BIT = 0.03
 # corpora; pairs further than this below what they need are not searched.
 _SEARCH_GAIN = 0.3
 _PLAIN = similarity.Alignment()
-DEFAULT_THRESHOLD = 0.85
-DEFAULT_BURST_SECONDS = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class GroupingOptions:
-    threshold: float = DEFAULT_THRESHOLD  # visual similarity needed to link (0..1)
-    burst_seconds: float = DEFAULT_BURST_SECONDS
-    hash_radius: int = 12  # variant pHash distance that makes a candidate
-    recall: float = 0.95  # of the candidate search, for pairs exactly hash_radius apart
 
 
 class Matcher:

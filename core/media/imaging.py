@@ -18,6 +18,9 @@ Must not import the store or any UI.
 from __future__ import annotations
 
 import logging
+import re
+import threading
+import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -33,10 +36,8 @@ log = logging.getLogger(__name__)
 
 pillow_heif.register_heif_opener()
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-# decode() checks every image's pixel count against its own limit right after the header is
-# read and before anything is decoded, so Pillow's fixed guard (which would refuse at 179 MP
-# whatever the limit asked for) is turned off in favour of it.
-Image.MAX_IMAGE_PIXELS = None
+_LIMIT_LOCK = threading.Lock()
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
 
 REDUCED_MIN_SIDE = 192
 
@@ -72,10 +73,7 @@ def reduction_factor(width: int, height: int, min_side: int = REDUCED_MIN_SIDE) 
 
 def decode(fh: BinaryIO, fmt: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
     """Decode the image in ``fh`` (of the sniffed format ``fmt``) small and upright."""
-    try:
-        im = Image.open(fh, formats=[fmt])
-    except Exception as exc:  # decoders raise many types on bad data
-        raise AnalysisError(f"corrupt: not a readable {fmt} file ({_short(exc)})") from None
+    im = _open(fh, fmt, max_pixels)
     with im:
         width, height = im.size
         if width * height > max_pixels:
@@ -89,6 +87,37 @@ def decode(fh: BinaryIO, fmt: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> D
     if meta.orientation in _UPRIGHT and fmt not in SELF_ORIENTING:
         rgb = rgb.transpose(_UPRIGHT[meta.orientation])
     return Decoded(meta=meta, rgb=np.asarray(rgb), factor=factor)
+
+
+def _open(fh: BinaryIO, fmt: str, max_pixels: int) -> Image.Image:
+    """Open (read the header of) the image, with Pillow's decompression-bomb guard set to this
+    decode's own limit for the call, never switched off: ``decode`` then refuses anything
+    above the limit with its size. An image so large that Pillow itself refuses it (over
+    twice the limit) is opened once more with the guard at its exact pixel count, only to
+    read its width and height for the reason."""
+    try:
+        return _open_guarded(fh, fmt, max_pixels)
+    except Image.DecompressionBombError as exc:
+        found = _BOMB_PIXELS.search(str(exc))
+        if found:
+            fh.seek(0)
+            return _open_guarded(fh, fmt, int(found.group(1)))
+        raise AnalysisError(f"too large: above the {max_pixels / 1e6:.0f} MP limit") from None
+
+
+def _open_guarded(fh: BinaryIO, fmt: str, limit: int) -> Image.Image:
+    try:
+        with _LIMIT_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, limit
+            try:
+                return Image.open(fh, formats=[fmt])
+            finally:
+                Image.MAX_IMAGE_PIXELS = previous
+    except Image.DecompressionBombError:
+        raise
+    except Exception as exc:  # decoders raise many types on bad data
+        raise AnalysisError(f"corrupt: not a readable {fmt} file ({_short(exc)})") from None
 
 
 def _load_reduced(im: Image.Image, factor: int) -> Image.Image:

@@ -15,9 +15,10 @@ ANALYSIS_VERSION = 3  # 2: pHash from an exact 2x2 box reduction; 3: quality, pr
 DEFAULT_MAX_PIXELS = 200_000_000
 
 # Failure categories retried by the next scan even if the file looks unchanged: the cause may
-# have gone (permissions, a copy in progress), or the limit may have been raised ("too large"
-# is decided from the header alone, so retrying costs next to nothing).
-RETRY_CATEGORIES = frozenset({"unreadable", "changed", "vanished", "too large"})
+# have gone (permissions, a copy in progress, memory short when a decoder died), or the limit
+# may have been raised ("too large" is decided from the header alone, so retrying costs next
+# to nothing).
+RETRY_CATEGORIES = frozenset({"unreadable", "changed", "vanished", "too large", "crashed"})
 
 
 class MediaType(StrEnum):

@@ -53,10 +53,7 @@ def judge_root(
 ) -> RootVerdict:
     """The verdict on a root that exists, from what the walk ``found`` below it and the paths
     the catalog holds below it (``catalogued``)."""
-    try:
-        device: int | None = os.stat(path).st_dev
-    except OSError:
-        device = None
+    device = _device(path)
     if known is None or known.files == 0:
         return RootVerdict(path, device)
     if not found:
@@ -65,7 +62,7 @@ def judge_root(
             device,
             f"empty: it held {_photos(known.files)} at the last scan; is its drive mounted?",
         )
-    if known.device is None or device == known.device:
+    if known.device is None or device is None or device == known.device:
         return RootVerdict(path, device)
     there = sum(c.path in catalogued for c in found)
     if there * 2 < known.files:
@@ -76,6 +73,13 @@ def judge_root(
             f"{_photos(known.files)} are not there; is the right drive mounted?",
         )
     return RootVerdict(path, device, old_device=known.device)
+
+
+def _device(path: str) -> int | None:
+    try:
+        return os.stat(path).st_dev
+    except OSError:
+        return None
 
 
 def device_map(verdicts: Sequence[RootVerdict]) -> Mapping[int, int]:

@@ -198,6 +198,7 @@ class _Run:
     ) -> None:
         self.catalog, self.options, self.reporter, self.tally = catalog, options, reporter, tally
         self.root_ids, self.scan_id, self.executor = root_ids, scan_id, executor
+        self.crashed_before: set[str] = set()  # files whose decoder died at an earlier scan
 
     def changes(
         self,
@@ -255,6 +256,8 @@ class _Run:
             state = states.get(cand.path)
             if state is None or not _is_current(cand, state, moved):
                 todo.append(cand)
+                if state and state.error and state.error.startswith("crashed"):
+                    self.crashed_before.add(cand.path)
                 continue
             if state.ctime_ns != cand.ctime_ns or state.device != cand.device:
                 self.tally.restat.append((cand.path, cand.ctime_ns, cand.inode, cand.device))
@@ -304,7 +307,9 @@ class _Run:
     def _outcomes(self, tasks: list[Task]) -> Iterator[Outcome[Task, AnalysisResult]]:
         from core.analysis import analyse as analysis
 
-        executor = self.executor or _default_executor(tasks, self.options.worker_count)
+        executor = self.executor or _default_executor(
+            tasks, self.options.worker_count, self.crashed_before
+        )
         return executor.map_unordered(analysis.analyse_task, tasks, self.reporter.stopped)
 
     def hash_collisions(self) -> bool:
@@ -326,10 +331,13 @@ class _Run:
         return False
 
 
-def _default_executor(tasks: Sequence[Task], workers: int) -> Executor:
+def _default_executor(tasks: Sequence[Task], workers: int, crashed: set[str]) -> Executor:
     """Worker processes, unless there are too few tasks to pay for starting them and none
-    needs a decoder that could take this process down."""
-    risky = any(formats.extension(path) in _NATIVE_DECODER_EXTENSIONS for path, _, _ in tasks)
+    needs a decoder that could take this process down (or did so before)."""
+    risky = any(
+        formats.extension(path) in _NATIVE_DECODER_EXTENSIONS or path in crashed
+        for path, _, _ in tasks
+    )
     if not risky and (workers <= 1 or len(tasks) < _MIN_TASKS_FOR_POOL):
         return InProcessExecutor()
     from core.runtime.processes import ProcessExecutor

@@ -75,7 +75,13 @@ class Catalog(GroupsMixin):
         self.notes = database.prepare_file(
             path, create=create and read_only is not True, own_folder=own_folder
         )
-        self.read_only = not database.writable(path) if read_only is None else read_only
+        can_write = database.writable(path)
+        if read_only is False and not can_write:
+            raise CatalogError(
+                f"the catalog {path} is read-only here (a read-only medium, or not yours to "
+                "write); this command needs to write to it"
+            )
+        self.read_only = not can_write if read_only is None else read_only
         self.db = database.connect(path, read_only=self.read_only)
         self.t = schema.Tables(self.db)
         self._columns = file_fields(self.t.File)

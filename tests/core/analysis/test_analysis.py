@@ -182,6 +182,17 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path):
     assert reason(tmp_path / "bomb.png") == (
         "too large: 30000x30000 is 900 MP, above the 200 MP limit"
     )
+    (tmp_path / "big.png").write_bytes(bomb_png(15000, 15000))  # within twice the limit
+    assert reason(tmp_path / "big.png") == (
+        "too large: 15000x15000 is 225 MP, above the 200 MP limit"
+    )
+
+
+def test_pillows_own_guard_is_left_as_it_was(tmp_path):
+    before = Image.MAX_IMAGE_PIXELS
+    (tmp_path / "bomb.png").write_bytes(bomb_png(30000, 30000))
+    reason(tmp_path / "bomb.png")
+    assert Image.MAX_IMAGE_PIXELS == before is not None
 
 
 def test_pixel_limit_is_configurable(tmp_path, base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 from core.analysis.quality import quality_score
@@ -128,7 +129,7 @@ def test_photosift_config_naming_a_missing_file_is_an_error(tmp_path, monkeypatc
 
 def test_missing_config_at_the_default_place_means_no_config(tmp_path, monkeypatch, log):
     monkeypatch.delenv(CONFIG_ENV, raising=False)
-    monkeypatch.setattr(profiles.platformdirs, "user_config_dir", lambda *a, **k: str(tmp_path))
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda *a, **k: str(tmp_path))
 
     assert load_config() == {}
     assert get_profile("travel") == PROFILES["travel"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import datetime
 
 import pytest
 
 from core.errors import RootNotFoundError
-from core.models import Phase
+from core.models import ANALYSIS_VERSION, Candidate, Phase
 from core.runtime import scan as scan_module
 from core.runtime.scan import ScanOptions, scan
+from core.store import FileState
 from tests.images import bomb_png, exif_bytes, resized, save, scene
 
 SINGLE = ScanOptions(workers=1)
@@ -253,3 +255,78 @@ def test_folder_and_file_names_that_are_not_utf8_are_scanned(tmp_path, catalog):
     assert (summary.analysed, summary.skipped) == (1, {"corrupt": 1})
     assert [os.fsencode(p.path) for p in catalog.photos()] == [os.path.join(folder, b"caf\xe9.jpg")]
     assert scan(catalog, [os.fsdecode(folder)], SINGLE).unchanged == 1
+
+
+def test_a_file_replaced_with_the_same_size_and_mtime_is_analysed_again(tmp_path, catalog):
+    root = tmp_path / "photos"
+    original = save(scene(1, (320, 240)), root / "IMG_0001.jpg")
+    save(scene(2, (320, 240)), root / "IMG_0002.jpg")
+    scan(catalog, [str(root)], SINGLE)
+    before = os.stat(original)
+    data = bytearray(original.read_bytes())
+    data[len(data) // 2] ^= 0x55  # same size, other bytes
+    replacement = tmp_path / "replacement.jpg"
+    replacement.write_bytes(bytes(data))
+    os.replace(replacement, original)  # a new inode, as rsync or cp leave it
+    os.utime(original, ns=(before.st_atime_ns, before.st_mtime_ns))  # touch -r
+
+    summary = scan(catalog, [str(root)], SINGLE)
+
+    assert (summary.analysed, summary.unchanged) == (1, 1)
+    assert catalog.photo(str(original)).inode == os.stat(original).st_ino
+
+
+def test_a_file_rewritten_in_place_with_its_mtime_kept_is_analysed_again(tmp_path, catalog):
+    root = tmp_path / "photos"
+    photo = save(scene(3, (320, 240)), root / "IMG_0003.jpg")
+    scan(catalog, [str(root)], SINGLE)
+    before = os.stat(photo)
+    with open(photo, "r+b") as fh:  # what exiftool -P does to the bytes, keeping the mtime
+        fh.seek(before.st_size // 2)
+        fh.write(b"\x00\x11")
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    summary = scan(catalog, [str(root)], SINGLE)
+
+    assert summary.analysed == 1
+    assert catalog.photo(str(photo)).ctime_ns == os.stat(photo).st_ctime_ns
+
+
+def test_a_catalog_without_ctimes_records_them_without_analysing_again(library, catalog):
+    scan(catalog, [str(library)], SINGLE)
+    catalog.db.execute_sql("UPDATE file SET ctime_ns = NULL")  # as an older release left it
+
+    again = scan(catalog, [str(library)], SINGLE)
+
+    assert again.analysed == 0
+    assert all(p.ctime_ns for p in catalog.photos())
+
+
+def test_a_decoder_that_kills_its_worker_neither_hangs_nor_stops_the_scan(library, catalog):
+    from core.runtime.processes import ProcessExecutor
+    from tests.core.runtime.decoders import install_dying_decoder
+
+    save(scene(11, (480, 360)), library / "bad/crash_me.jpg")
+    executor = ProcessExecutor(2, initializer=install_dying_decoder)
+    done: list = []
+    worker = threading.Thread(
+        target=lambda: done.append(scan(catalog, [str(library)], executor=executor)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=90)
+
+    assert done, "the scan hung on a dead worker"
+    (summary,) = done
+    assert summary.analysed == 9 and summary.skipped["crashed"] == 1
+    (reason,) = (r for p, r in summary.problems if p.endswith("crash_me.jpg"))
+    assert reason.startswith("crashed: the decoder died")
+    assert catalog.photo(str(library / "bad/crash_me.jpg")).error == reason
+
+
+def test_a_remounted_file_is_current_under_its_new_device():
+    cand = Candidate("/r/a.jpg", "/r", size=10, mtime_ns=5, inode=7, device=99, ctime_ns=3)
+    state = FileState(10, 5, 3, 7, 42, ANALYSIS_VERSION, None)
+
+    assert not scan_module._is_current(cand, state, {})
+    assert scan_module._is_current(cand, state, {42: 99})

@@ -4,6 +4,7 @@ codes, and a reader that goes away early."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -301,3 +302,93 @@ def test_groups_without_a_catalog_says_to_scan_first(tmp_path, capsys):
     assert main(["groups", "--db", str(missing)]) == 1
     assert "run 'photosift scan FOLDER' first" in capsys.readouterr().err
     assert not missing.exists()
+
+
+# -- names, roles and what-ifs ----------------------------------------------------------------
+
+
+def test_a_non_utf8_name_round_trips_from_json_to_the_file(tmp_path, capsys):
+    root = tmp_path / "photos"
+    original = save(scene(1, (320, 240)), root / "orig.jpg")
+    raw = os.path.join(os.fsencode(root), b"copie-\xe9t\xe9.jpg")
+    shutil.copyfile(original, raw)
+    db = str(tmp_path / "catalog.sqlite3")
+    main(["scan", str(root), "--db", db])
+    capsys.readouterr()
+
+    (group,) = groups(db, capsys)["groups"]
+
+    (entry,) = (f for f in group["files"] if "path_bytes" in f)
+    assert entry["path"].endswith("copie-\\xe9t\\xe9.jpg")
+    assert base64.b64decode(entry["path_bytes"]) == raw
+    with open(base64.b64decode(entry["path_bytes"]), "rb") as fh:
+        assert fh.read() == original.read_bytes()
+
+
+def test_names_with_terminal_escapes_are_escaped_in_the_table(tmp_path, capsys):
+    root = tmp_path / "photos"
+    original = save(scene(1, (320, 240)), root / "a.jpg")
+    shutil.copyfile(original, root / "\x1b[2J\x1b]0;title\x07.jpg")
+    db = str(tmp_path / "catalog.sqlite3")
+    main(["scan", str(root), "--db", db])
+    capsys.readouterr()
+
+    main(["groups", "--db", db, "-v"])
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J\\x1b]0;title\\x07.jpg" in out
+
+
+def test_show_lists_every_member_with_its_role_and_why(db, photos, capsys):
+    document = groups(db, capsys)
+    scene_1 = group_id(document, photos / "s1/orig.jpg")
+
+    assert main(["groups", "--db", db, "--show", str(scene_1)]) == EXIT_OK
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"Group {scene_1}: near, 4 files")
+    roles = {line.split()[0] for line in lines[2:-1] if not line.startswith("    ")}
+    assert {"keep", "copy", "lower"} <= roles
+
+
+def test_a_deleted_keep_is_marked_missing_and_another_file_is_kept(db, photos, capsys):
+    before = groups(db, capsys)
+    scene_2 = next(g for g in before["groups"] if str(photos / "s2/orig.jpg") in g["members"])
+    os.remove(scene_2["keep"])
+
+    after = groups(db, capsys)
+
+    again = next(g for g in after["groups"] if g["id"] == scene_2["id"])
+    states = {f["path"]: (f["state"], f["role"]) for f in again["files"]}
+    assert states[scene_2["keep"]] == ("missing", "missing")
+    assert again["keep"] not in (None, scene_2["keep"])
+    assert scene_2["keep"] not in again["duplicates"] + again["lower_quality"]
+
+
+def test_a_what_if_threshold_keeps_the_stored_groups_and_their_ids(db, capsys):
+    stored = groups(db, capsys)
+
+    what_if = groups(db, capsys, "--threshold", "0.99")
+    after = groups(db, capsys)
+
+    assert what_if["stored"] is False and "what-if" in what_if["note"]
+    assert after["stored"] is True
+    assert [(g["id"], g["members"]) for g in after["groups"]] == [
+        (g["id"], g["members"]) for g in stored["groups"]
+    ]
+    main(["groups", "--db", db])
+    assert "unchanged since the last grouping" in capsys.readouterr().out
+
+
+def test_undismiss_takes_a_dismissal_back(db, photos, capsys):
+    document = groups(db, capsys)
+    scene_2 = group_id(document, photos / "s2/orig.jpg")
+    main(["groups", "--db", db, "--dismiss", str(scene_2)])
+    capsys.readouterr()
+
+    assert main(["groups", "--db", db, "--json", "--undismiss", str(scene_2)]) == EXIT_OK
+
+    captured = capsys.readouterr()
+    assert f"Group {scene_2}: verdicts taken back" in captured.err
+    assert names(json.loads(captured.out), photos) == names(document, photos)
