@@ -199,7 +199,7 @@ def get_profile(name: str | None, config: Mapping | None = None) -> Profile:
     """The named profile (built-in, or custom from the config file), with the config's
     [keep] rules applied when the profile does not set its own."""
     config = load_config() if config is None else config
-    custom = config.get("profiles", {})
+    custom = {str(key).lower(): table for key, table in _table(config, "profiles").items()}
     wanted = (name or "default").lower()
     if wanted in custom:
         profile = _custom(wanted, custom[wanted])
@@ -208,7 +208,7 @@ def get_profile(name: str | None, config: Mapping | None = None) -> Profile:
     else:
         known = ", ".join([*PROFILES, *custom])
         raise PhotosiftError(f"unknown profile {name!r} (known: {known})")
-    keep = config.get("keep", {}).get("rules")
+    keep = _table(config, "keep").get("rules")
     if keep is not None and not (wanted in custom and "rules" in custom[wanted]):
         profile = replace(profile, rules=_rule_list(keep, "[keep] rules"))
     rules.parse_all(profile.rules)  # refuse a bad rule now, with its name
@@ -217,7 +217,16 @@ def get_profile(name: str | None, config: Mapping | None = None) -> Profile:
 
 def profile_names(config: Mapping | None = None) -> list[str]:
     config = load_config() if config is None else config
-    return [*PROFILES, *(n for n in config.get("profiles", {}) if n not in PROFILES)]
+    custom = [str(n).lower() for n in _table(config, "profiles")]
+    return [*PROFILES, *(n for n in custom if n not in PROFILES)]
+
+
+def _table(config: Mapping, name: str) -> Mapping:
+    """The config's [name] table ({} when there is none); anything else is an error."""
+    value = config.get(name, {})
+    if not isinstance(value, Mapping):
+        raise PhotosiftError(f"the config file's {name} must be a table, like [{name}]")
+    return value
 
 
 def _custom(name: str, table: object) -> Profile:

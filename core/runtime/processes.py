@@ -26,7 +26,6 @@ not import numpy, OpenCV, the analysis or the store (workers import this module 
 from __future__ import annotations
 
 import contextlib
-import faulthandler
 import itertools
 import logging
 import logging.handlers
@@ -34,9 +33,6 @@ import multiprocessing
 import os
 import pickle
 import signal
-import struct
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -47,6 +43,17 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, Generic
 
 from core.runtime.executor import Outcome, R, T, describe_failure
+from core.runtime.worker import (
+    FAILED,
+    HEADER,
+    LOG,
+    PICKLE,
+    STOP,
+    STOP_SIGNALS,
+    TASK,
+    Setup,
+    worker_main,
+)
 
 if TYPE_CHECKING:
     from core.progress import StopCheck
@@ -59,16 +66,7 @@ _POLL_SECONDS = 0.2  # longest wait between two questions to should_stop
 _BURST = 64  # messages read from one live worker before looking at the others
 _REAP_SECONDS = 1.0  # how long a worker that closed its pipe gets to finish exiting
 _EXIT_GRACE_SECONDS = 2.0  # how long workers asked to stop get to flush their logs and exit
-_WATCHDOG_SECONDS = 1.0  # how often a worker checks that its parent is still there
 _LONGEST_LINE = 64 * 1024  # bytes of one forwarded line without a newline
-
-_HEADER = struct.Struct("<cQ")  # kind, task id
-_TASK, _DONE, _FAILED, _LOG = b"T", b"D", b"F", b"L"
-_STOP = b""  # parent -> worker: finish up and exit
-_PICKLE = pickle.HIGHEST_PROTOCOL
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
 
 
 class ProcessExecutor:
@@ -197,7 +195,7 @@ class _Run(Generic[T, R]):
         should_stop: StopCheck | None,
     ) -> None:
         self.config = config
-        self.fn_bytes = pickle.dumps(fn, _PICKLE)
+        self.fn_bytes = pickle.dumps(fn, PICKLE)
         self.init_bytes = None if config.initializer is None else pickle.dumps(config.initializer)
         self.tasks = iter(tasks)
         self.exhausted = False
@@ -242,7 +240,7 @@ class _Run(Generic[T, R]):
         """Each retry goes to a worker that holds nothing else, so a second crash names it."""
         while self.retries:
             worker = next((w for w in self.active if self._open(w) and not w.held), None)
-            if worker is None and len(self.active) < self.config.workers:
+            if worker is None and self._has_room_to_start():
                 worker = self._start()
             if worker is None:
                 return
@@ -253,7 +251,7 @@ class _Run(Generic[T, R]):
         """Pull tasks while some worker has room; start a worker rather than double up."""
         while not self.exhausted:
             worker = self._roomiest()
-            can_start = len(self.active) < self.config.workers
+            can_start = self._has_room_to_start()
             if worker is None and not can_start:
                 return
             item = self._next_task()
@@ -265,6 +263,11 @@ class _Run(Generic[T, R]):
 
     def _open(self, worker: _Worker) -> bool:
         return worker.assigned < self.config.max_tasks_per_child
+
+    def _has_room_to_start(self) -> bool:
+        """A worker past its quota does not count: its replacement starts up (imports, runs
+        the initializer) while it finishes its last tasks."""
+        return sum(self._open(w) for w in self.active) < self.config.workers
 
     def _roomiest(self) -> _Worker | None:
         room = [
@@ -284,7 +287,7 @@ class _Run(Generic[T, R]):
 
     def _assign(self, worker: _Worker, item: _Task[T]) -> None:
         try:
-            payload = pickle.dumps(item.task, _PICKLE)
+            payload = pickle.dumps(item.task, PICKLE)
         except Exception as exc:
             reason = describe_failure(exc).removeprefix("failed: ")
             self.ready.append(Outcome(item.task, failure=f"failed: cannot send the task: {reason}"))
@@ -292,7 +295,7 @@ class _Run(Generic[T, R]):
         worker.held[item.id] = item
         worker.assigned += 1
         with contextlib.suppress(OSError):  # it died: its sentinel says so and the task retries
-            worker.conn.send_bytes(_HEADER.pack(_TASK, item.id) + payload)
+            worker.conn.send_bytes(HEADER.pack(TASK, item.id) + payload)
 
     # workers coming and going
 
@@ -300,7 +303,7 @@ class _Run(Generic[T, R]):
         parent_end, child_end = self.context.Pipe(duplex=True)
         (out_read, out_write), (err_read, err_write) = (self.context.Pipe(False) for _ in "12")
         process = self.context.Process(
-            target=_worker_main,
+            target=worker_main,
             args=(child_end, out_write, err_write, self._worker_setup()),
             name="photosift-worker",
             daemon=True,
@@ -318,13 +321,13 @@ class _Run(Generic[T, R]):
             output.pid = process.pid or 0
         return worker
 
-    def _worker_setup(self) -> _Setup:
+    def _worker_setup(self) -> Setup:
         level = min(logging.getLogger(name).getEffectiveLevel() for name in ("", "core"))
-        return _Setup(self.fn_bytes, self.init_bytes, level, os.getpid())
+        return Setup(self.fn_bytes, self.init_bytes, level, os.getpid())
 
     def _release(self, worker: _Worker) -> None:
         with contextlib.suppress(OSError):
-            worker.conn.send_bytes(_STOP)
+            worker.conn.send_bytes(STOP)
         self.active.remove(worker)
         self.leaving.append(worker)
 
@@ -384,14 +387,14 @@ class _Run(Generic[T, R]):
             self._bury(worker)
 
     def _handle(self, worker: _Worker, data: bytes) -> None:
-        kind, task_id = _HEADER.unpack_from(data)
-        payload = memoryview(data)[_HEADER.size :]
-        if kind == _LOG:
+        kind, task_id = HEADER.unpack_from(data)
+        payload = memoryview(data)[HEADER.size :]
+        if kind == LOG:
             _emit(payload)
             return
         item = worker.held.pop(task_id)
         worker.solo = worker.solo and bool(worker.held)
-        if kind == _FAILED:
+        if kind == FAILED:
             self.ready.append(Outcome(item.task, failure=bytes(payload).decode()))
             return
         try:
@@ -423,10 +426,6 @@ class _Run(Generic[T, R]):
 
 def _never() -> bool:
     return False
-
-
-def _identity(task: Any) -> Any:
-    return task
 
 
 def _reap(worker: _Worker) -> int | None:
@@ -467,151 +466,8 @@ def _stop_signals_held() -> Iterator[None]:
         yield
         return
     resource_tracker.ensure_running()  # its first start unblocks SIGINT and SIGTERM again
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-# --- the worker's side ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Setup:
-    fn_bytes: bytes
-    init_bytes: bytes | None
-    level: int  # the lowest level the parent listens to: workers send nothing below it
-    parent_pid: int
-
-
-def _worker_main(conn: Connection, out: Connection, err: Connection, setup: _Setup) -> None:
-    """A worker's life: go quiet, set up, then run tasks until told to stop or orphaned."""
-    _ignore_stop_signals()
-    _redirect(out, 1)
-    _redirect(err, 2)
-    faulthandler.enable()  # a crash in C prints the Python stack to fd 2, so to the parent
-    channel = _Channel(conn)
-    _route_logging(channel, setup.level)
-    _watch_parent(setup.parent_pid)
-    try:
-        fn, setup_failure = _set_up(setup.fn_bytes, setup.init_bytes)
-        _serve(conn, channel, fn, setup_failure)
-    except BaseException:
-        log.critical("the worker failed", exc_info=True)
-        raise
-
-
-def _redirect(pipe: Connection, fd: int) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os.dup2(pipe.fileno(), fd)
-    pipe.close()
-
-
-def _ignore_stop_signals() -> None:
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while it started; now ignored for good
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-def _set_up(fn_bytes: bytes, init_bytes: bytes | None) -> tuple[Callable[[Any], Any], str | None]:
-    """The task function, and the reason every task fails if the worker could not set up."""
-    try:
-        fn = pickle.loads(fn_bytes)
-        if init_bytes is not None:
-            pickle.loads(init_bytes)()
-    except Exception as exc:
-        log.error("the worker could not set up", exc_info=True)
-        reason = describe_failure(exc).removeprefix("failed: ")
-        return _identity, f"failed: the worker could not set up: {reason}"
-    return fn, None
-
-
-def _serve(
-    conn: Connection, channel: _Channel, fn: Callable[[Any], Any], setup_failure: str | None
-) -> None:
-    while True:
-        try:
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if data == _STOP:
-            return
-        _, task_id = _HEADER.unpack_from(data)
-        kind, payload = _perform(fn, memoryview(data)[_HEADER.size :], setup_failure)
-        if not channel.send(kind, task_id, payload):
-            return  # the parent is gone
-
-
-def _perform(
-    fn: Callable[[Any], Any], task_bytes: memoryview, setup_failure: str | None
-) -> tuple[bytes, bytes]:
-    """Run one task: the kind of answer and its payload. An exception is an answer too."""
-    if setup_failure is not None:
-        return _FAILED, setup_failure.encode()
-    try:
-        result = fn(pickle.loads(task_bytes))
-    except Exception as exc:
-        log.debug("a task failed", exc_info=True)
-        return _FAILED, describe_failure(exc).encode()
-    try:
-        return _DONE, pickle.dumps(result, _PICKLE)
-    except Exception as exc:
-        reason = describe_failure(exc).removeprefix("failed: ")
-        return _FAILED, f"failed: cannot send the result back: {reason}".encode()
-
-
-class _Channel:
-    """The worker's end of its pipe, shared by the task loop and the log forwarding; also the
-    queue a ``QueueHandler`` puts log records on."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._lock = threading.Lock()
-        self._open = True
-
-    def send(self, kind: bytes, task_id: int, payload: bytes) -> bool:
-        """Send one message; False once the parent is gone."""
-        with self._lock:
-            if self._open:
-                try:
-                    self._conn.send_bytes(_HEADER.pack(kind, task_id) + payload)
-                except OSError:
-                    self._open = False
-            return self._open
-
-    def put_nowait(self, record: logging.LogRecord) -> None:
-        try:
-            payload = pickle.dumps(record.__dict__, _PICKLE)
-        except Exception:  # an unpicklable ``extra``: keep the plain fields
-            plain = (str, int, float, type(None))
-            fields = {k: v for k, v in record.__dict__.items() if isinstance(v, plain)}
-            payload = pickle.dumps(fields, _PICKLE)
-        self.send(_LOG, 0, payload)  # never logs or raises: that would loop back here
-
-    def get(self) -> logging.LogRecord:
-        raise NotImplementedError("the parent reads the records from the pipe")
-
-
-def _route_logging(channel: _Channel, level: int) -> None:
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(logging.handlers.QueueHandler(channel))
-    root.setLevel(level)
-    logging.raiseExceptions = False  # a broken pipe must not print tracebacks to fd 2
-    logging.captureWarnings(True)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """Exit if the parent dies, even in the middle of a task that would never end."""
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(_WATCHDOG_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()

@@ -388,22 +388,25 @@ def _colliding_sizes(catalog: Catalog, roots: Sequence[str], cands: Sequence[Can
 def _complete(outcome: Outcome[Task, AnalysisResult], cand: Candidate) -> AnalysisResult:
     """The result of one task. A file that could not even be opened, or whose worker died,
     gets the stat discovery saw, so the next scan knows whether it changed."""
-    if outcome.result is not None:
-        result = outcome.result
-    else:
+    if outcome.result is None:
+        reason = outcome.failure or "crashed: no result came back"
         failed = Photo(path=cand.path, size=0, mtime_ns=0, analysis_version=ANALYSIS_VERSION)
-        result = AnalysisResult(replace(failed, error=outcome.failure or "crashed: unknown"))
-    photo = result.photo
+        return AnalysisResult(_with_stat(replace(failed, error=reason), cand))
+    photo = outcome.result.photo
     if photo.error and photo.mtime_ns == 0:
-        photo = replace(
-            photo,
-            size=cand.size,
-            mtime_ns=cand.mtime_ns,
-            ctime_ns=cand.ctime_ns,
-            inode=cand.inode,
-            device=cand.device,
-        )
-    return replace(result, photo=photo)
+        return replace(outcome.result, photo=_with_stat(photo, cand))
+    return outcome.result
+
+
+def _with_stat(photo: Photo, cand: Candidate) -> Photo:
+    return replace(
+        photo,
+        size=cand.size,
+        mtime_ns=cand.mtime_ns,
+        ctime_ns=cand.ctime_ns,
+        inode=cand.inode,
+        device=cand.device,
+    )
 
 
 def _record(result: AnalysisResult, tally: _Tally) -> None:

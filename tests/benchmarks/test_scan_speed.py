@@ -318,7 +318,7 @@ def test_scan_speed_against_imagehash_and_bare_decode(tmp_path: Path, monkeypatc
     timings.append(time_each(IMAGEHASH, files, imagehash_three))
     memory.append(memory_note(IMAGEHASH))
     with monkeypatch.context() as patch:  # the scan as it was before quality metrics
-        patch.setattr("core.quality.measure", lambda *args, **kwargs: _NO_METRICS)
+        patch.setattr("core.analysis.quality.measure", lambda *args, **kwargs: _NO_METRICS)
         timings.append(photosift_scan(NO_QUALITY, folder, tmp_path / "bare.db", 1, files))
     print_report(timings, memory)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -295,7 +296,8 @@ def print_table(judged: Sequence[Judged], result: GroupingResult) -> None:
             f"{len(advice.ai_enhanced) or '':>4}  "
         )
         print(row + middle(keep, max(20, room - len(row)) if room else None))
-    print(summary_line(judged, result))
+    summary = summary_line(judged, result)
+    print(textwrap.fill(summary, room - 1, subsequent_indent="  ") if room else summary)
     if any(j.recommendation.stale for j in judged):
         print(
             "Some files changed or vanished since the scan; 'photosift scan' brings it up to date."

@@ -230,3 +230,14 @@ def test_every_known_weight_counts_in_the_quality_score(name):
 
     assert score(name) > 0.0
     assert score("exposure") == 0.0  # a name it does not know weighs nothing
+
+
+def test_a_profile_named_with_capitals_is_found_and_a_misshapen_config_is_refused():
+    config = {"profiles": {"Mine": {"threshold": 0.9}}}
+
+    assert get_profile("mine", config).threshold == 0.9
+    assert get_profile("MINE", config).threshold == 0.9
+    with pytest.raises(PhotosiftError, match="profiles must be a table"):
+        get_profile("default", {"profiles": ["mine"]})
+    with pytest.raises(PhotosiftError, match="keep must be a table"):
+        get_profile("default", {"keep": "not-ai"})
