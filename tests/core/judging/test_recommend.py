@@ -132,6 +132,32 @@ def test_exact_copies_are_duplicates(tmp_path, original):
     assert advice.potential_savings == b.size
 
 
+def test_an_exact_copy_with_an_ai_name_counts_once_as_a_copy(tmp_path, original):
+    a = analysed(save(original, tmp_path / "DCIM/IMG_0006.JPG", quality=90))
+    b = analysed(save(original, tmp_path / "IMG_0006_topaz_gigapixel.jpg", quality=90))
+    a = Photo(**{**_fields(a), "content_hash": "same"})
+    b = Photo(**{**_fields(b), "content_hash": "same"})
+
+    advice = recommend(group_of(a, b))
+
+    assert advice.best_file == a.path
+    assert advice.duplicates == (b.path,) and advice.ai_enhanced == ()
+    assert advice.potential_savings == b.size
+
+
+def test_files_gone_or_changed_are_left_out_of_everything(tmp_path, original):
+    a = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
+    b = analysed(save(blurred(original, 2.5), tmp_path / "copy.jpg", quality=92))
+    c = analysed(save(original, tmp_path / "other/IMG_0007.JPG", quality=60))
+
+    advice = recommend(group_of(a, b, c), stale={a.path: "missing: deleted"})
+
+    assert advice.best_file in (b.path, c.path)
+    assert a.path not in advice.duplicates + advice.lower_quality + advice.ai_enhanced
+    assert advice.why[a.path] == "missing: deleted"
+    assert advice.potential_savings == sum(p.size for p in (b, c) if p.path != advice.best_file)
+
+
 def _fields(photo: Photo) -> dict:
     return {name: getattr(photo, name) for name in Photo.__dataclass_fields__}
 
