@@ -19,7 +19,6 @@ import re
 import shutil
 import sys
 import textwrap
-import unicodedata
 
 from core.paths import printable
 
@@ -33,17 +32,10 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _unsafe(code: int) -> bool:
-    char = chr(code)
-    # Cc: C0, DEL and C1 controls; bidi embeddings, overrides and isolates; line separators
-    return (
-        unicodedata.category(char) in ("Cc", "Zl", "Zp")
-        or 0x202A <= code <= 0x202E
-        or (0x2066 <= code <= 0x2069)
-    )
-
-
-_TABLE = {code: _escape(chr(code)) for code in range(0x2070) if _unsafe(code)}
+# C0 controls, DEL and the C1 controls; line and paragraph separators; bidi embeddings,
+# overrides and isolates
+_UNSAFE = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)]
+_TABLE = {code: _escape(chr(code)) for code in (*_UNSAFE, *range(0x2066, 0x206A))}
 
 
 def shown(text: object) -> str:
