@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import platformdirs
 
+from core.actions.session import Actions
 from core.errors import PhotosiftError
 from core.judging import rules
 from core.judging.profiles import Profile, get_profile
@@ -86,7 +87,7 @@ class Judged:
     recommendation: Recommendation
 
 
-class Library:
+class Library(Actions):
     """A session on the catalog at ``db_path`` (see ``resolve_db_path``).
 
     ``create``: make the catalog if there is none (else refuse with advice to scan first).
@@ -130,7 +131,11 @@ class Library:
         should_stop: StopCheck | None = None,
         executor: Executor | None = None,
     ) -> ScanSummary:
-        """Scan ``paths`` into the catalog (see ``core.runtime.scan``)."""
+        """Scan ``paths`` into the catalog (see ``core.runtime.scan``). Backup folders inside
+        a root are never scanned."""
+        excluded = self.exclude_globs()
+        if excluded:
+            options = replace(options, exclude=tuple(options.exclude) + excluded)
         return run_scan(
             self.catalog,
             paths,

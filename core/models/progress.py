@@ -21,6 +21,8 @@ class Phase(StrEnum):
     CLUSTERING = "clustering"
     CHECKING = "checking files"  # a stat of every file shown, right before advice is given
     MEASURING = "measuring"  # on-demand measures for judging: fine sharpness, faces
+    APPLYING = "moving files"  # apply: files marked backup go to the backup folder (or trash)
+    RESTORING = "restoring files"  # undo: they come back
     FINISHED = "finished"
 
 

@@ -24,6 +24,7 @@ from core.errors import CatalogError
 from core.models import AnalysisResult, Photo, ScanSummary
 from core.paths import printable
 from core.store import database, schema
+from core.store.decisions import DecisionsMixin
 from core.store.groups import GroupsMixin
 from core.store.rows import chunks, file_fields, photo_from_row, photo_to_row, tuples
 
@@ -54,7 +55,7 @@ class RootState:
     files: int  # catalogued files below it (or found through it)
 
 
-class Catalog(GroupsMixin):
+class Catalog(GroupsMixin, DecisionsMixin):
     """An open catalog. Use as a context manager, or call ``close()``.
 
     ``create``: make a new catalog file if there is none (else refuse with advice to scan).
@@ -205,6 +206,10 @@ class Catalog(GroupsMixin):
                 files = self.t.File.select().where(self._in_scope([row.path])).count()
                 out[row.path] = RootState(row.path, row.id, row.device, row.unavailable, files)
         return out
+
+    def root_paths(self) -> list[str]:
+        Root = self.t.Root
+        return sorted(path for (path,) in tuples(Root.select(Root.path)))
 
     def set_root_state(self, path: str, *, device: int | None, unavailable: str | None) -> None:
         """Record a root's device at this scan, and why it is unavailable (None: it is not)."""

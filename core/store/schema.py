@@ -20,7 +20,7 @@ from datetime import datetime
 
 import peewee as pw
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x50534654  # "PSFT"
 
 
@@ -191,13 +191,72 @@ class Tables:
             class Meta:
                 indexes = ((("verdict", "content_hash", "side"), True),)
 
+        class FileDecision(_Model):
+            """A person's keep / backup / undecided (schema 4), about the file at ``path`` with
+            this stat, or about its content wherever it has gone since (a rename)."""
+
+            id = pw.AutoField()
+            path = PathField(unique=True)
+            decision = pw.CharField()
+            size = pw.BigIntegerField()
+            mtime_ns = pw.BigIntegerField()
+            inode = pw.BigIntegerField(default=0)
+            device = pw.BigIntegerField(default=0)
+            content_hash = pw.CharField(null=True, index=True)
+            source = pw.CharField(default="decide")  # decide | accept
+            group_id = pw.IntegerField(null=True)
+            allow_empty = pw.BooleanField(default=False)
+            decided_at = pw.DateTimeField(default=datetime.now)
+
+        class Batch(_Model):
+            """One run of apply (schema 4): its operations, its state, its log file."""
+
+            id = pw.AutoField()
+            mode = pw.CharField()
+            destination = PathField(null=True)
+            state = pw.CharField()
+            created_at = pw.DateTimeField(default=datetime.now)
+            finished_at = pw.DateTimeField(null=True)
+            log_path = PathField(null=True)
+
+        class Operation(_Model):
+            """One file of a batch, journaled before and after each step on disk."""
+
+            id = pw.AutoField()
+            batch = pw.ForeignKeyField(Batch, on_delete="CASCADE", backref="operations")
+            seq = pw.IntegerField()
+            state = pw.CharField()
+            source = PathField()
+            root = PathField()
+            target = PathField(null=True)
+            temp = PathField(null=True)
+            size = pw.BigIntegerField()
+            mtime_ns = pw.BigIntegerField()
+            ctime_ns = pw.BigIntegerField(default=0)
+            inode = pw.BigIntegerField(default=0)
+            device = pw.BigIntegerField(default=0)
+            atime_ns = pw.BigIntegerField(default=0)
+            mode = pw.IntegerField(default=0)
+            content_hash = pw.CharField(null=True)
+            copy_of = PathField(null=True)
+            sidecar_of = PathField(null=True)
+            group_id = pw.IntegerField(null=True)
+            keep = pw.TextField(default="[]")  # JSON: the group's files that stay, with stats
+            why = pw.TextField(default="")
+            error = pw.TextField(null=True)
+            updated_at = pw.DateTimeField(default=datetime.now)
+
+            class Meta:
+                indexes = ((("batch", "seq"), True),)
+
         self.Root, self.Scan, self.File, self.Thumb = Root, Scan, File, Thumb
         self.PhotoGroup, self.GroupMember = PhotoGroup, GroupMember
         self.ReferenceFolder, self.Setting = ReferenceFolder, Setting
         self.Verdict, self.VerdictSide = Verdict, VerdictSide
+        self.FileDecision, self.Batch, self.Operation = FileDecision, Batch, Operation
         self.all: list[type[pw.Model]] = [
             Root, Scan, File, Thumb, PhotoGroup, GroupMember, ReferenceFolder, Setting,
-            Verdict, VerdictSide,
+            Verdict, VerdictSide, FileDecision, Batch, Operation,
         ]  # fmt: skip
 
 
@@ -266,6 +325,30 @@ INSERT INTO "verdict_side" ("verdict_id", "content_hash", "side", "size")
 DROP TABLE "verdict_pair";
 """
 
+# Schema 4: the person's decisions per file, and the journal of apply (batches, operations).
+_V4_DECISIONS_AND_JOURNAL = """
+CREATE TABLE "file_decision" ("id" INTEGER NOT NULL PRIMARY KEY, "path" BLOB NOT NULL,
+  "decision" VARCHAR(255) NOT NULL, "size" INTEGER NOT NULL, "mtime_ns" INTEGER NOT NULL,
+  "inode" INTEGER NOT NULL, "device" INTEGER NOT NULL, "content_hash" VARCHAR(255),
+  "source" VARCHAR(255) NOT NULL, "group_id" INTEGER, "allow_empty" INTEGER NOT NULL,
+  "decided_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "file_decision_path" ON "file_decision" ("path");
+CREATE INDEX "file_decision_content_hash" ON "file_decision" ("content_hash");
+CREATE TABLE "batch" ("id" INTEGER NOT NULL PRIMARY KEY, "mode" VARCHAR(255) NOT NULL,
+  "destination" BLOB, "state" VARCHAR(255) NOT NULL, "created_at" DATETIME NOT NULL,
+  "finished_at" DATETIME, "log_path" BLOB);
+CREATE TABLE "operation" ("id" INTEGER NOT NULL PRIMARY KEY, "batch_id" INTEGER NOT NULL,
+  "seq" INTEGER NOT NULL, "state" VARCHAR(255) NOT NULL, "source" BLOB NOT NULL,
+  "root" BLOB NOT NULL, "target" BLOB, "temp" BLOB, "size" INTEGER NOT NULL,
+  "mtime_ns" INTEGER NOT NULL, "ctime_ns" INTEGER NOT NULL, "inode" INTEGER NOT NULL,
+  "device" INTEGER NOT NULL, "atime_ns" INTEGER NOT NULL, "mode" INTEGER NOT NULL,
+  "content_hash" VARCHAR(255), "copy_of" BLOB, "sidecar_of" BLOB, "group_id" INTEGER,
+  "keep" TEXT NOT NULL, "why" TEXT NOT NULL, "error" TEXT, "updated_at" DATETIME NOT NULL,
+  FOREIGN KEY ("batch_id") REFERENCES "batch" ("id") ON DELETE CASCADE);
+CREATE INDEX "operation_batch_id" ON "operation" ("batch_id");
+CREATE UNIQUE INDEX "operation_batch_id_seq" ON "operation" ("batch_id", "seq");
+"""
+
 
 def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
     def step(database: pw.SqliteDatabase) -> None:
@@ -280,4 +363,5 @@ def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
 MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
     2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings, quality
     3: _run_script(_V3_ROOTS_AND_VERDICT_SIDES),  # ctime, root devices, verdicts by content
+    4: _run_script(_V4_DECISIONS_AND_JOURNAL),  # decisions, the journal of apply
 }
