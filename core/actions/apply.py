@@ -69,9 +69,13 @@ def start(catalog: Catalog, plan: Plan, log_folder: str, header: dict) -> Batch:
                 )  # fmt: skip
             )
             seq += 1
-    batch = catalog.create_batch(plan.mode, plan.destination, operations)
     fsops.make_folders(log_folder)
-    path = jsonlog.new_log(log_folder, batch.id, {"mode": plan.mode.value, **header})
+    batch = catalog.create_batch(plan.mode, plan.destination, operations)
+    return _with_log(catalog, batch, log_folder, header)
+
+
+def _with_log(catalog: Catalog, batch: Batch, folder: str, header: dict) -> Batch:
+    path = jsonlog.new_log(folder, batch.id, {"mode": batch.mode.value, **header})
     catalog.set_batch(batch.id, log_path=path)
     return replace(batch, log_path=path)
 
@@ -87,6 +91,9 @@ class Runner:
         self.problems: list[tuple[str, str]] = []
 
     def run(self) -> Outcome:
+        if self.batch.log_path is None and self.batch.destination:  # killed before it had one
+            header = {"destination": self.batch.destination, "resumed": True}
+            self.batch = _with_log(self.catalog, self.batch, self.batch.destination, header)
         ops = self.catalog.operations(self.batch.id)
         pending = [op for op in ops if op.state in PENDING_STATES]
         self.reporter.phase(Phase.APPLYING, len(pending))

@@ -322,8 +322,9 @@ class Actions:
         self._rescan([op for op in self.catalog.operations(batch.id)], outcome, on_progress)
         return outcome
 
+    @staticmethod
     def undo_from_log(
-        self, path: str, *, on_progress: ProgressCallback | None = None,
+        path: str, *, on_progress: ProgressCallback | None = None,
         should_stop: StopCheck | None = None,
     ) -> Restored:  # fmt: skip
         """Bring back what the backup folder's log at ``path`` lists, without the catalog's
@@ -341,6 +342,10 @@ class Actions:
     def unfinished(self) -> list[Batch]:
         """Batches a crash or a stop left half done."""
         return [b for b in self.catalog.batches() if b.state is BatchState.RUNNING]
+
+    def batch(self, batch_id: int | None = None) -> Batch:
+        """Batch ``batch_id``, or the newest that was not undone."""
+        return self._batch(batch_id)
 
     def _batch(self, batch_id: int | None, *, running: bool = False) -> Batch:
         batches = self.catalog.batches()

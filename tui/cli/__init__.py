@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.errors import Cancelled, PhotosiftError
-from tui.cli import groups, report, scan
+from tui.cli import apply, decide, groups, report, scan, undo
 from tui.cli.format import HelpFormatter, shown
 from tui.cli.signals import Stopper
 
@@ -114,4 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_parser(commands, common)
     groups.add_parser(commands, common)
     report.add_parser(commands, common)
+    decide.add_parsers(commands, common)
+    apply.add_parser(commands, common)
+    undo.add_parsers(commands, common)
     return parser
