@@ -17,7 +17,7 @@ import hashlib
 import os
 import stat as st
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from core.models.actions import FileStat
 
@@ -215,6 +215,19 @@ def make_folders(folder: str) -> None:
             if not os.path.isdir(path):
                 raise
         fsync_dir(os.path.dirname(path))
+
+
+def prune_empty(folders: Iterable[str], stop: str) -> None:
+    """Remove the empty folders among ``folders`` and their empty parents, up to (not
+    including) ``stop``: what moving files out of a backup folder left behind."""
+    for folder in sorted(set(folders), key=len, reverse=True):
+        current = folder
+        while current != stop and current.startswith(stop.rstrip("/") + "/"):
+            try:
+                os.rmdir(current)  # only ever removes an empty folder
+            except OSError:
+                break
+            current = os.path.dirname(current)
 
 
 def describe(exc: OSError) -> str:

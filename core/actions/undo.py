@@ -53,6 +53,10 @@ def undo_batch(catalog: Catalog, batch_id: int, reporter: Reporter) -> Outcome:
         return replace(op, state=state)
 
     result = restore(list(reversed(ops)), batch.mode, mark, reporter)
+    if batch.destination:
+        back = set(result.restored)
+        targets = [os.path.dirname(op.target) for op in ops if op.source in back and op.target]
+        fsops.prune_empty(targets, batch.destination)
     if batch.log_path:
         _log_restored(batch.log_path, batch_id, result, {op.source: op.target for op in ops})
     left = [op for op in catalog.operations(batch_id) if op.state is OpState.DONE]
@@ -194,6 +198,11 @@ def undo_from_log(path: str, reporter: Reporter) -> Restored:
         if interrupted:
             break
     outcome = Restored(tuple(restored), tuple(left), interrupted)
+    back = set(restored)
+    targets = [
+        os.path.dirname(r["to"]) for r in moved.values() if r["from"] in back and r.get("to")
+    ]
+    fsops.prune_empty(targets, os.path.dirname(os.path.abspath(path)))
     _log_restored(path, batch_id, outcome, {r["from"]: r.get("to") for r in moved.values()})
     return outcome
 

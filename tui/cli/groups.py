@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from core.errors import PhotosiftError
@@ -154,12 +154,13 @@ def run(args: argparse.Namespace, stopper: Stopper) -> int:
             judged = library.judge(
                 shown_groups, profile=result.profile.name, on_progress=view, should_stop=stopper
             )
+        decided = {path: r.decision.value for path, r in library.decisions().items()}
     if args.json:
-        print(json.dumps(groups_document(judged, result), indent=2))
+        print(json.dumps(groups_document(judged, result, decided), indent=2))
     elif args.show is not None or args.verbose:
-        print_members(judged, result)
+        print_members(judged, result, decided)
     else:
-        print_table(judged, result)
+        print_table(judged, result, decided)
     return EXIT_OK
 
 
@@ -204,11 +205,14 @@ def role(path: str, advice: Recommendation) -> str:
 # -- JSON ----------------------------------------------------------------------------------------
 
 
-def groups_document(judged: Sequence[Judged], result: GroupingResult) -> dict:
+def groups_document(
+    judged: Sequence[Judged], result: GroupingResult, decided: Mapping[str, str] | None = None
+) -> dict:
     """The groups in the benchmark kit's result format (absolute paths; keep, ai_enhanced,
     bursts), plus photosift's own fields: id, tier, similarity, the recommendation and its
-    reasons, and for each file its role, relation, similarity, quality score, AI verdict,
-    state (ok, missing, changed) and why it is not the one kept. Paths are text; a name that
+    reasons, and for each file its role, the person's decision (keep, backup, undecided),
+    relation, similarity, quality score, AI verdict, state (ok, missing, changed) and why it
+    is not the one kept. Paths are text; a name that
     is not UTF-8 shows its bytes as \\xNN and has its exact bytes in the file's
     ``path_bytes`` (base64)."""
     return {
@@ -216,7 +220,7 @@ def groups_document(judged: Sequence[Judged], result: GroupingResult) -> dict:
         "threshold": result.options.threshold,
         "stored": result.stored,
         "note": result.note,
-        "groups": [_group_entry(j) for j in judged],
+        "groups": [_group_entry(j, decided or {}) for j in judged],
         "ai_enhanced": sorted({_text(p) for j in judged for p in j.recommendation.ai_enhanced}),
         "bursts": [
             {
@@ -234,7 +238,7 @@ def _text(path: str) -> str:
     return path_entry(path)["path"]
 
 
-def _group_entry(judged: Judged) -> dict:
+def _group_entry(judged: Judged, decided: Mapping[str, str]) -> dict:
     g, advice = judged.group, judged.recommendation
     return {
         "id": g.id,
@@ -250,17 +254,18 @@ def _group_entry(judged: Judged) -> dict:
         "total_size": advice.total_size,
         "potential_savings": advice.potential_savings,
         "anchor": _text(g.anchor),
-        "files": [_file_entry(m, advice) for m in g.members],
+        "files": [_file_entry(m, advice, decided) for m in g.members],
     }
 
 
-def _file_entry(member: GroupMember, advice: Recommendation) -> dict:
+def _file_entry(member: GroupMember, advice: Recommendation, decided: Mapping[str, str]) -> dict:
     photo = member.photo
     verdict = advice.ai_verdicts[photo.path]
     problem = advice.stale.get(photo.path)
     return {
         **path_entry(photo.path),
         "role": role(photo.path, advice),
+        "decision": decided.get(photo.path, "undecided"),
         "state": problem.split(":", 1)[0] if problem else "ok",
         "relation": member.relation.value,
         "similarity": round(member.similarity, 4),
@@ -280,20 +285,23 @@ def _file_entry(member: GroupMember, advice: Recommendation) -> dict:
 # -- text ----------------------------------------------------------------------------------------
 
 
-def print_table(judged: Sequence[Judged], result: GroupingResult) -> None:
+def print_table(
+    judged: Sequence[Judged], result: GroupingResult, decided: Mapping[str, str] | None = None
+) -> None:
     if not judged:
         print("No groups found." if not result.groups else "No groups of that tier.")
         return
+    decided = decided or {}
     room = width()
     header = f"{'id':>5}  {'tier':<8}{'files':>6}{'size':>11}{'reclaimable':>13}{'AI':>4}"
-    print(header + "  keep")
+    print(header + f"{'decided':>9}  keep")
     for j in judged:
         g, advice = j.group, j.recommendation
         keep = shown(g.keep) if g.keep else "(none: " + advice.reasons[0] + ")"
         row = (
             f"{g.id if g.id is not None else '-':>5}  {g.tier.value:<8}{len(g.members):>6}"
             f"{size(g.size):>11}{size(advice.potential_savings):>13}"
-            f"{len(advice.ai_enhanced) or '':>4}  "
+            f"{len(advice.ai_enhanced) or '':>4}{_decided(g.paths, decided):>9}  "
         )
         print(row + middle(keep, max(20, room - len(row)) if room else None))
     summary = summary_line(judged, result)
@@ -302,6 +310,12 @@ def print_table(judged: Sequence[Judged], result: GroupingResult) -> None:
         print(
             "Some files changed or vanished since the scan; 'photosift scan' brings it up to date."
         )
+
+
+def _decided(paths: Sequence[str], decided: Mapping[str, str]) -> str:
+    """How many of a group's files have a decision: "4/4", "1/3", or "-" for none."""
+    count = sum(1 for p in paths if p in decided)
+    return f"{count}/{len(paths)}" if count else "-"
 
 
 def summary_line(judged: Sequence[Judged], result: GroupingResult) -> str:
@@ -320,8 +334,11 @@ def summary_line(judged: Sequence[Judged], result: GroupingResult) -> str:
     )
 
 
-def print_members(judged: Sequence[Judged], result: GroupingResult) -> None:
-    """Each group with every file: its role, and why."""
+def print_members(
+    judged: Sequence[Judged], result: GroupingResult, decided: Mapping[str, str] | None = None
+) -> None:
+    """Each group with every file: its role, your decision when you made one, and why."""
+    decided = decided or {}
     room = width()
     for j in judged:
         g, advice = j.group, j.recommendation
@@ -333,10 +350,11 @@ def print_members(judged: Sequence[Judged], result: GroupingResult) -> None:
         for member in g.members:
             path = member.photo.path
             label = role(path, advice)
-            line = f"  {label:<14}{shown(path)}"
+            mine = f"[{decided[path]}]" if path in decided else ""
+            line = f"  {label:<14}{mine:<10}{shown(path)}"
             print(middle(line, room))
             why = advice.recommendation if label == "keep" else advice.why.get(path)
             if why and label != "keep":
-                print(f"  {'':<14}{shown(why)}")
+                print(f"  {'':<24}{shown(why)}")
     if judged:
         print(summary_line(judged, result))

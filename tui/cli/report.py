@@ -64,22 +64,39 @@ def run(args: argparse.Namespace, stopper: Stopper) -> int:
         progress = {"on_progress": view, "should_stop": stopper}
         result = library.groups(profile=args.profile, **progress)
         judged = library.judge(result.groups, profile=result.profile.name, **progress)
+        decided = {path: r.decision.value for path, r in library.decisions().items()}
         others = {}
         if args.all_profiles:
             for name in PROFILES:
                 what_if = library.groups(profile=name, **progress)
                 others[name] = totals(library.judge(what_if.groups, profile=name, **progress))
     if args.csv:
-        write_csv(judged, sys.stdout)
+        write_csv(judged, sys.stdout, decided)
     elif args.json:
-        document = groups_document(judged, result)
+        document = groups_document(judged, result, decided)
         document["summary"] = summary(judged)
         if others:
             document["profiles"] = others
         print(json.dumps(document, indent=2))
     else:
         print_summary(judged, result, others)
+        print_decisions(judged, decided)
     return EXIT_OK
+
+
+def print_decisions(judged: Sequence[Judged], decided: dict[str, str]) -> None:
+    """What the person decided about these groups' files, and what comes next."""
+    paths = {p for j in judged for p in j.group.paths}
+    counts = {d: sum(1 for p in paths if decided.get(p, "undecided") == d)
+              for d in ("keep", "backup", "undecided")}  # fmt: skip
+    print(
+        f"Decided: {counts['keep']} to keep, {counts['backup']} to back up, "
+        f"{counts['undecided']} undecided"
+    )
+    if counts["backup"]:
+        print("  'photosift apply --backup DIR --dry-run' shows what would move.")
+    elif counts["undecided"]:
+        print("  'photosift accept --all' takes the recommendations.")
 
 
 def summary(judged: Sequence[Judged]) -> dict[str, dict[str, int]]:
@@ -139,11 +156,12 @@ def print_summary(judged: Sequence[Judged], result: GroupingResult, others: dict
 _ACTIONS = {"keep": "keep", "copy": "backup", "lower quality": "backup", "AI": "review"}
 
 
-def write_csv(judged: Sequence[Judged], out) -> None:
+def write_csv(judged: Sequence[Judged], out, decided: dict[str, str] | None = None) -> None:
+    decided = decided or {}
     writer = csv.writer(out)
     writer.writerow(
         ["group", "tier", "action", "path", "path_bytes", "size", "quality_score",
-         "ai_confidence", "why"]
+         "ai_confidence", "why", "decision"]
     )  # fmt: skip
     for j in judged:
         advice = j.recommendation
@@ -162,6 +180,6 @@ def write_csv(judged: Sequence[Judged], out) -> None:
                 [
                     j.group.id, j.group.tier.value, action, path_entry(path)["path"],
                     path_bytes(path), member.photo.size, advice.scores.get(path, ""),
-                    advice.ai_verdicts[path].confidence, why,
+                    advice.ai_verdicts[path].confidence, why, decided.get(path, "undecided"),
                 ]
             )  # fmt: skip
