@@ -14,6 +14,7 @@ Must not import any UI.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 from collections.abc import Sequence
@@ -227,9 +228,13 @@ class Runner:
         fsops.make_folders(folder)
         op = replace(op, target=target)
         if fsops.same_device(op.source, folder):
-            op = self._rename(op.source, self._mark(op, OpState.MOVING))
-            fsops.fsync_dir(os.path.dirname(op.source))
-            return self._finish(op)
+            try:
+                op = self._rename(op.source, self._mark(op, OpState.MOVING))
+                fsops.fsync_dir(os.path.dirname(op.source))
+                return self._finish(op)
+            except OSError as exc:  # one file system seen through two mounts: copy instead
+                if exc.errno != errno.EXDEV:
+                    raise
         temp = fsops.temp_name(target, f"{self.batch.id}-{op.seq}")
         op = self._mark(replace(op, temp=temp), OpState.COPYING)
         fsops.copy_to(op.source, temp, expected_hash=op.content_hash)

@@ -11,6 +11,7 @@ Must not import any UI.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -113,10 +114,7 @@ def _restore_one(op: Operation, mode: Mode, mark: Mark) -> str | None:
         return f"its copy changed since it was moved; it stays at {printable(target)}"
     folder = os.path.dirname(op.source)
     fsops.make_folders(folder)
-    if fsops.same_device(target, folder):
-        op = mark(replace(op, temp=None), OpState.RESTORING)
-        fsops.rename_noreplace(target, op.source)
-    else:
+    if not (fsops.same_device(target, folder) and _renamed(target, op, mark)):
         temp = fsops.temp_name(op.source, f"undo-{op.batch_id}-{op.seq}")
         fsops.discard(temp)
         op = mark(replace(op, temp=temp), OpState.RESTORING)
@@ -128,6 +126,18 @@ def _restore_one(op: Operation, mode: Mode, mark: Mark) -> str | None:
     fsops.fsync_dir(folder)
     fsops.fsync_dir(os.path.dirname(target))
     return _done(op, mode, mark)
+
+
+def _renamed(target: str, op: Operation, mark: Mark) -> bool:
+    """Rename the file back; False if the two places are on different mounts (EXDEV)."""
+    mark(replace(op, temp=None), OpState.RESTORING)
+    try:
+        fsops.rename_noreplace(target, op.source)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        return False
+    return True
 
 
 def _back(op: Operation) -> bool:
