@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from core.actions import fsops, trash
+from core.actions import log as jsonlog
 from core.library import Library
 from core.models.actions import BatchState, Decision, Mode, OpState
 from tests.core.actions.trees import (
@@ -27,6 +28,7 @@ from tests.core.actions.trees import (
     Tree,
     decide_two_scenes,
     files_below,
+    move_ctime,
     read,
     snapshot,
     temp_files,
@@ -61,6 +63,7 @@ def _same_size_and_time(path: str) -> None:
     with open(path, "r+b") as fh:
         fh.write(data)
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    move_ctime(path, info.st_ctime_ns)
 
 
 def _replaced(path: str) -> None:
@@ -182,10 +185,8 @@ def test_a_target_taken_after_the_plan_gets_a_free_name_at_apply(tree, tmp_path)
 
 
 def _log(path: str | None) -> list[dict]:
-    from core.actions import log
-
     assert path is not None
-    return list(log.read(path))
+    return list(jsonlog.read(path))
 
 
 # -- permissions, file systems, full disks ---------------------------------------------------
@@ -245,12 +246,17 @@ class _FullDisk:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+@pytest.mark.parametrize("where", ["another file system", "one file system, copied"])
 def test_a_full_disk_fails_one_file_leaves_no_temporary_file_and_the_batch_goes_on(
-    tree, tmp_path, monkeypatch
+    request, tree, tmp_path, monkeypatch, where
 ):
-    lib, dest = tree.library, tmp_path / "backup"
+    lib = tree.library
+    if where == "another file system":
+        dest = request.getfixturevalue("other_fs") / "backup"
+    else:  # copied as if it were another file system, so that it runs everywhere
+        dest = tmp_path / "backup"
+        monkeypatch.setattr(fsops, "same_device", lambda path, folder: False)
     before = snapshot(tree.root)
-    monkeypatch.setattr(fsops, "same_device", lambda path, folder: False)  # copy, not rename
     real_fdopen, opened = os.fdopen, []
 
     def fdopen(fd, mode="r", *args, **kwargs):
@@ -272,7 +278,7 @@ def test_a_full_disk_fails_one_file_leaves_no_temporary_file_and_the_batch_goes_
     name = os.path.relpath(failed, tree.root)
     assert read(failed) == before[os.fsencode(name)][0]
     assert not backup_of(dest, name).exists()
-    assert temp_files(tmp_path) == []
+    assert temp_files(tmp_path, dest) == []
     op = tree.operation(out.batch.id, name)
     assert op.state is OpState.FAILED and "no space" in (op.error or "")
     assert sorted(out.done) == sorted(tree(n) for n in BACKED_UP if tree(n) != failed)
@@ -568,7 +574,7 @@ def _crash_after(monkeypatch, name: str) -> None:
     real = getattr(fsops, name)
 
     def crashing(*args, **kwargs):
-        result = real(*args, **kwargs)
+        real(*args, **kwargs)
         raise Crash(name)
 
     monkeypatch.setattr(fsops, name, crashing)
@@ -660,3 +666,46 @@ def test_a_process_killed_mid_batch_leaves_a_journal_that_resume_finishes(tree, 
         )
         lib.undo()
         assert snapshot(tree.root) == before
+
+
+def test_a_target_taken_at_the_instant_of_the_rename_gets_a_free_name(tree, tmp_path, monkeypatch):
+    lib, dest = tree.library, tmp_path / "backup"
+    mine = read(tree("s2/small.jpg"))
+    taken = backup_of(dest, "s2/small.jpg")
+    real = fsops.rename_noreplace
+
+    def someone_else_first(source, target):
+        if target == str(taken) and not taken.exists():
+            save(scene(16, SIZE), target)
+        real(source, target)
+
+    monkeypatch.setattr(fsops, "rename_noreplace", someone_else_first)
+    out = lib.apply(lib.plan(Mode.BACKUP, destination=str(dest)))
+    monkeypatch.undo()
+    theirs = read(taken)
+
+    free = backup_of(dest, "s2/small (2).jpg")
+    assert out.problems == () and read(free) == mine
+    assert tree.operation(out.batch.id, "s2/small.jpg").target == str(free)
+    moved = {r["from"]: r["to"] for r in _log(out.batch.log_path) if r.get("event") == "moved"}
+    assert moved[tree("s2/small.jpg")] == str(free)
+
+    lib.undo()
+
+    assert read(tree("s2/small.jpg")) == mine and read(taken) == theirs
+
+
+def test_hard_links_are_undone_from_the_log_alone(exact_copies, tmp_path):
+    tree, lib = exact_copies, exact_copies.library
+    before = snapshot(tree.root)
+    out = lib.apply(lib.plan(Mode.HARDLINK))
+    assert os.stat(tree("copy.jpg")).st_nlink == 2
+    log = out.batch.log_path
+    lib.close()
+
+    with Library(str(tmp_path / "another.sqlite3")) as other:
+        restored = other.undo_from_log(log)
+
+    assert restored.restored == (tree("copy.jpg"),) and restored.left == ()
+    assert os.stat(tree("copy.jpg")).st_nlink == 1 and os.stat(tree("orig.jpg")).st_nlink == 1
+    assert snapshot(tree.root) == before

@@ -144,3 +144,27 @@ def test_photos_already_in_the_chosen_backup_folder_stay_in_the_catalog(tree):
     tree.scan()
 
     assert lib.catalog.photo(tree("s2/orig.jpg")) is not None  # kept, still on disk
+
+
+def test_a_plan_for_some_groups_moves_only_theirs(tree, tmp_path):
+    lib = tree.library
+    group = tree.group_of("s2/orig.jpg")
+
+    plan = lib.plan(Mode.BACKUP, destination=str(tmp_path / "backup"), group_ids=[group.id])
+
+    assert [m.source for m in plan.moves] == [tree("s2/small.jpg")]
+    with pytest.raises(PhotosiftError, match="no group 999"):
+        lib.plan(Mode.BACKUP, destination=str(tmp_path / "backup"), group_ids=[999])
+
+
+def test_a_file_marked_backup_that_is_in_no_group_is_not_moved(tree, tmp_path):
+    save(scene(17, SIZE), tree.root / "alone.jpg")
+    tree.scan()
+    tree.decide(["alone.jpg"], Decision.BACKUP)
+
+    plan = tree.library.plan(Mode.BACKUP, destination=str(tmp_path / "backup"))
+
+    assert tree("alone.jpg") not in [m.source for m in plan.moves]
+    assert [s.reason for s in plan.skipped if s.path == tree("alone.jpg")] == [
+        "in no group now; run groups, then decide again"
+    ]

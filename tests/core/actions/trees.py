@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def files_below(folder: str | os.PathLike[str]) -> list[str]:
 def temp_files(*folders: str | os.PathLike[str]) -> list[str]:
     """The temporary files apply or undo left below ``folders``."""
     return [p for folder in folders for p in files_below(folder) if TEMP_MARK in p]
+
+
+def move_ctime(path: str | os.PathLike[str], ctime_ns: int) -> None:
+    """Change only the inode change time of ``path`` (a chmod to the same mode), until it
+    differs from ``ctime_ns`` (the clock of ctimes ticks coarsely)."""
+    deadline = time.monotonic() + 2
+    while os.stat(path).st_ctime_ns == ctime_ns and time.monotonic() < deadline:
+        time.sleep(0.005)
+        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode))
+    assert os.stat(path).st_ctime_ns != ctime_ns
 
 
 def read(path: str | os.PathLike[str]) -> bytes:
