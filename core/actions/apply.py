@@ -153,7 +153,10 @@ class Runner:
         """Carry out one group's operations; returns how many of the batch's are handled."""
         pending = [op for op in ops if op.state in PENDING_STATES]
         if all(op.state is OpState.PLANNED for op in pending):
-            reason = _keep_missing(ops[0])
+            # once some of the group went, its kept file may have a new ctime (a hard link
+            # to it was made): then only its size, mtime and inode must still match
+            started = len(pending) < len(ops)
+            reason = _keep_missing(ops[0], ctime=not started)
             if reason:
                 for op in pending:
                     states[op.source] = self._end(op, OpState.SKIPPED, reason)
@@ -359,10 +362,10 @@ class Runner:
             self.catalog.forget(list(present))
 
 
-def _keep_missing(op: Operation) -> str | None:
+def _keep_missing(op: Operation, *, ctime: bool = True) -> str | None:
     """Why the group of ``op`` must be left alone (a file it keeps is gone or changed)."""
     for path, stat in op.keep:
-        reason = fsops.changed(path, stat)
+        reason = fsops.changed(path, stat if ctime else replace(stat, ctime_ns=0))
         if reason:
             return f"the kept file {printable(path)}: {reason}; its group was left alone"
     return None

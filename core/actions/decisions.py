@@ -4,8 +4,10 @@ file, after rescans, regroupings and renames.
 A decision is about the file at its path while it keeps the size and mtime it had (or the
 same content, when both hashes are known). A decision whose path now holds another file no
 longer applies. A decision whose path is gone follows the file to its new path: the one with
-the same content hash, else the same inode, device, size and mtime (a rename), if exactly one
-file that has no decision of its own matches. Must not import the store or any UI.
+the same inode, device, size and mtime (a rename), if exactly one file that has no decision
+of its own matches. A keep decision may also follow its content (the same content hash) to a
+file copied elsewhere; a backup decision never does, since the file with that content may be
+the very original the person kept. Must not import the store or any UI.
 """
 
 from __future__ import annotations
@@ -45,9 +47,13 @@ def resolve(
             by_inode[(photo.device, photo.inode, photo.size, photo.mtime_ns)].append(photo)
     claimed: set[str] = set()
     for record in orphans:
-        match = _one(by_hash.get(record.content_hash or ""), claimed) or _one(
+        match = _one(
             by_inode.get((record.device, record.inode, record.size, record.mtime_ns)), claimed
         )
+        if match is None and record.decision is not Decision.BACKUP:
+            # only keeping may follow a content elsewhere: a backup decision about a copy
+            # must never land on the original the person left in place
+            match = _one(by_hash.get(record.content_hash or ""), claimed)
         if match is not None:
             claimed.add(match.path)
             out[match.path] = _moved(record, match)

@@ -24,6 +24,7 @@ from core.models.actions import FileStat
 _CHUNK = 1 << 20
 _RENAME_NOREPLACE = 1
 TEMP_MARK = ".photosift-tmp"  # in the name of every temporary file apply and undo write
+_NAME_MAX = 255  # bytes in one file name, on every file system photos live on
 
 
 def stat_of(path: str) -> os.stat_result:
@@ -138,16 +139,15 @@ def copy_to(source: str, temp: str, *, expected_hash: str | None = None) -> str:
     read, a mismatch) the temporary file is removed and the error raised: nothing half
     written is left behind."""
     digest = hashlib.blake2b(digest_size=16)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never one already there
     try:
-        with open(source, "rb", buffering=0) as src:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb", buffering=0) as dst:
-                while chunk := src.read(_CHUNK):
-                    digest.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[dst.write(view) :]
-                os.fsync(dst.fileno())
+        with os.fdopen(fd, "wb", buffering=0) as dst, open(source, "rb", buffering=0) as src:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[dst.write(view) :]
+            os.fsync(dst.fileno())
         written = digest.hexdigest()
         if expected_hash is not None and written != expected_hash:
             raise OSError(errno.EIO, "the file changed while it was copied", source)
@@ -185,7 +185,9 @@ def discard(path: str | None) -> None:
 def temp_name(target: str, tag: str) -> str:
     """A temporary name next to ``target`` (same folder, so the final rename is atomic)."""
     folder, name = os.path.split(target)
-    return os.path.join(folder, f".{name[:100]}.{tag}{TEMP_MARK}")
+    room = _NAME_MAX - len(f"..{tag}{TEMP_MARK}".encode())
+    short = os.fsencode(name)[: max(room, 1)]
+    return os.path.join(folder, f".{os.fsdecode(short)}.{tag}{TEMP_MARK}")
 
 
 def free_name(target: str, taken: Collection[str] = ()) -> str:

@@ -103,7 +103,7 @@ def _plan_group(
             going.append(photo)
     if not going:
         return None
-    forced = request.allow_empty_group and all(decided[p.path].allow_empty for p in going)
+    forced = request.allow_empty_group and any(decided[p.path].allow_empty for p in going)
     if not staying and not forced:
         for photo in going:
             skipped.append(
@@ -172,11 +172,32 @@ def _sidecar_moves(
                 stat=fsops.file_stat(info),
                 group_id=move.group_id,
                 why=f"sidecar of {os.path.basename(move.source)}",
-                target=_target(request, path, move.root, names, taken),
+                target=_sidecar_target(request, path, move, names, taken),
                 sidecar_of=move.source,
             )
         )
     return out
+
+
+def _sidecar_target(
+    request: PlanRequest, path: str, move: Move, names: Mapping[str, str], taken: set[str]
+) -> str | None:
+    """Next to its photo's target, renamed the way the photo was (``IMG_1 (2).JPG`` takes
+    ``IMG_1 (2).JPG.json`` and ``IMG_1 (2).xmp``), so the pair still matches by name."""
+    target = _target(request, path, move.root, names, set())
+    if target is None or move.target is None:
+        return target
+    name, photo = os.path.basename(path), os.path.basename(move.source)
+    chosen = os.path.basename(move.target)
+    if chosen != photo:
+        stem, chosen_stem = os.path.splitext(photo)[0], os.path.splitext(chosen)[0]
+        if name.startswith(photo):
+            name = chosen + name[len(photo) :]
+        elif name.startswith(stem):
+            name = chosen_stem + name[len(stem) :]
+    wanted = fsops.free_name(os.path.join(os.path.dirname(move.target), name), taken)
+    taken.add(wanted)
+    return wanted
 
 
 def _stat(photo: Photo) -> FileStat:

@@ -242,6 +242,15 @@ class Actions:
                 raise PhotosiftError(
                     f"{printable(destination)} cannot be the backup folder: {problem}"
                 )
+            held = self.catalog.photos(roots=[real]) + self.catalog.photos(
+                errors=True, roots=[real]
+            )
+            if held:
+                raise PhotosiftError(
+                    f"{printable(destination)} cannot be the backup folder: it holds "
+                    f"{len(held)} catalogued photos (e.g. {printable(held[0].path)}); choose an "
+                    "empty folder, or one outside the scanned folders"
+                )
             inside = [r for r in roots if is_below(real, [r])]
             if inside and real not in self._excluded():
                 notes.append(

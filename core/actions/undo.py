@@ -77,8 +77,9 @@ def restore(ops: Sequence[Operation], mode: Mode, mark: Mark, reporter: Reporter
                 why = _restore_one(op, mode, mark)
             except OSError as exc:
                 why = f"{fsops.describe(exc)}; still at {printable(op.target or '?')}"
-                with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError):  # what the copy back may have written
                     fsops.discard(op.temp)
+                    fsops.discard(_undo_temp(op))
             if why is None:
                 restored.append(op.source)
             else:
@@ -115,7 +116,7 @@ def _restore_one(op: Operation, mode: Mode, mark: Mark) -> str | None:
     folder = os.path.dirname(op.source)
     fsops.make_folders(folder)
     if not (fsops.same_device(target, folder) and _renamed(target, op, mark)):
-        temp = fsops.temp_name(op.source, f"undo-{op.batch_id}-{op.seq}")
+        temp = _undo_temp(op)
         fsops.discard(temp)
         op = mark(replace(op, temp=temp), OpState.RESTORING)
         fsops.copy_to(target, temp, expected_hash=op.content_hash)
@@ -140,6 +141,11 @@ def _renamed(target: str, op: Operation, mark: Mark) -> bool:
     return True
 
 
+def _undo_temp(op: Operation) -> str:
+    """The temporary file a copy back of ``op`` writes (next to its original place)."""
+    return fsops.temp_name(op.source, f"undo-{op.batch_id}-{op.seq}")
+
+
 def _back(op: Operation) -> bool:
     try:
         return os.path.isfile(op.source) and fsops.hash_file(op.source) == op.content_hash
@@ -162,7 +168,7 @@ def _unlink_copy(op: Operation, mark: Mark) -> str | None:
         return _done(op, Mode.HARDLINK, mark)  # it had its own copy already
     if not _back(op):
         return "changed since it was linked; left as it is"
-    temp = fsops.temp_name(op.source, f"undo-{op.batch_id}-{op.seq}")
+    temp = _undo_temp(op)
     fsops.discard(temp)
     op = mark(replace(op, temp=temp), OpState.RESTORING)
     fsops.copy_to(op.source, temp, expected_hash=op.content_hash)

@@ -468,11 +468,6 @@ def test_hardlink_links_exact_copies_only_and_undo_unlinks_them(exact_copies):
     assert snapshot(tree.root) == before  # bytes, mtime_ns and permissions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply.Runner._group checks the kept files' ctime again when it resumes a group "
-    "half done, and the hard link this batch made moved the kept file's ctime",
-)
 def test_an_interrupted_hardlink_batch_is_finished_by_resume(tmp_path, library):
     root = tmp_path / "photos"
     save(scene(6, SIZE), root / "orig.jpg")
@@ -497,11 +492,6 @@ def test_an_interrupted_hardlink_batch_is_finished_by_resume(tmp_path, library):
 LONG_NAME = "\u5199\u771f" * 40 + ".jpg"  # 244 bytes in UTF-8: a valid name on ext4 and tmpfs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fsops.temp_name cuts the name at 100 characters, not bytes: the temporary name "
-    "of a long non-ASCII name is longer than 255 bytes (ENAMETOOLONG)",
-)
 def test_a_long_non_ascii_name_can_be_hard_linked(tmp_path, library):
     root = tmp_path / "photos"
     save(scene(6, SIZE), root / "orig.jpg")

@@ -68,11 +68,6 @@ def test_a_group_forced_empty_moves_only_when_the_plan_is_forced_too(pair, tmp_p
     assert out.problems == () and not os.listdir(pair.root)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan._plan_group forces an emptied group only if every file's decision was made "
-    "with allow_empty_group, not just the one that emptied it",
-)
 def test_a_group_emptied_one_file_at_a_time_moves_when_forced(pair, tmp_path):
     lib = pair.library
     pair.decide(["orig.jpg"], Decision.BACKUP)
@@ -229,22 +224,28 @@ def test_a_decision_follows_a_file_renamed_in_its_folder(pair, tmp_path):
     assert [m.source for m in plan.moves] == [pair("renamed.jpg")]
 
 
-def test_a_decision_follows_a_renamed_byte_copy_by_its_content(tmp_path, library):
+def test_only_a_keep_decision_follows_a_byte_copy_moved_by_copying(tmp_path, library):
     root = tmp_path / "photos"
     save(scene(28, SIZE), root / "orig.jpg")
     shutil.copyfile(root / "orig.jpg", root / "copy.jpg")
+    save(scene(29, SIZE), root / "other.jpg")
+    shutil.copyfile(root / "other.jpg", root / "other copy.jpg")
     tree = Tree(root, library)
     tree.scan()
-    tree.decide(["orig.jpg"], Decision.KEEP)
+    tree.decide(["orig.jpg", "other.jpg", "other copy.jpg"], Decision.KEEP)
     tree.decide(["copy.jpg"], Decision.BACKUP)
     os.makedirs(root / "sub")
-    shutil.copy2(tree("copy.jpg"), root / "sub/moved.jpg")  # moved by copying: a new inode
-    os.unlink(tree("copy.jpg"))
+    for name in ("copy.jpg", "other.jpg"):  # moved by copying: a new inode
+        shutil.copy2(tree(name), root / "sub" / name)
+        os.unlink(tree(name))
 
     tree.scan()
 
-    assert tree.decision("sub/moved.jpg") is Decision.BACKUP
+    # a backup decision never lands on a file by its content alone (it may be the original)
+    assert tree.decision("sub/copy.jpg") is Decision.UNDECIDED
     assert tree.decision("orig.jpg") is Decision.KEEP
+    # keeping is safe to carry over to the content's new place
+    assert tree.decision("sub/other.jpg") is Decision.KEEP
 
 
 def test_a_decision_about_a_file_replaced_at_its_path_no_longer_applies(pair):
@@ -257,11 +258,6 @@ def test_a_decision_about_a_file_replaced_at_its_path_no_longer_applies(pair):
     assert pair.decision("small.jpg") is Decision.UNDECIDED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decisions.resolve hands the decision of a deleted file to any one file of the "
-    "same content that has no decision, even one that was catalogued all along",
-)
 def test_the_backup_decision_of_a_deleted_copy_does_not_pass_to_its_original(tmp_path, library):
     root = tmp_path / "photos"
     original = scene(25, SIZE)

@@ -129,11 +129,6 @@ def test_a_backup_mode_without_a_folder_is_refused(tree):
         tree.library.plan(Mode.BACKUP)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a backup folder that already holds catalogued photos is accepted and excluded "
-    "from scans, so the next scan drops the kept photos in it from the catalog",
-)
 def test_photos_already_in_the_chosen_backup_folder_stay_in_the_catalog(tree):
     lib = tree.library
     try:

@@ -199,11 +199,6 @@ def test_undo_of_the_moved_files_lists_them_for_the_catalog_again(tree, tmp_path
     assert all(lib.catalog.photo(tree(n)) is not None for n in BACKED_UP)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="undo.restore discards the temp of the operation as it was before _restore_one "
-    "journaled a temporary copy, so a copy that fails after it was written stays behind",
-)
 def test_a_copy_back_that_fails_at_the_last_step_leaves_no_temporary_file(
     tree, tmp_path, monkeypatch
 ):
