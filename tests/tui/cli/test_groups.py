@@ -88,7 +88,7 @@ def test_table_has_a_header_a_row_per_group_and_a_summary(db, photos, capsys):
         stored = catalog.load_groups()
     with Library(db) as library:
         judged = library.judge(stored)
-    assert header.split() == ["id", "tier", "files", "size", "reclaimable", "AI", "keep"]
+    assert header.split() == ["id", "tier", "files", "size", "reclaimable", "AI", "decided", "keep"]
     assert len(rows) == len(stored) == 4
     for row, j in zip(rows, judged, strict=True):
         g = j.group
