@@ -699,3 +699,53 @@ def test_hard_links_are_undone_from_the_log_alone(exact_copies, tmp_path):
     assert restored.restored == (tree("copy.jpg"),) and restored.left == ()
     assert os.stat(tree("copy.jpg")).st_nlink == 1 and os.stat(tree("orig.jpg")).st_nlink == 1
     assert snapshot(tree.root) == before
+
+
+def test_a_permission_error_fails_one_file_and_the_batch_goes_on(tree, tmp_path, monkeypatch):
+    dest = tmp_path / "backup"
+    refused = tree("s1/small.jpg")
+    real_rename = fsops.rename_noreplace
+
+    def rename(source: str, target: str) -> None:
+        if source == refused:
+            raise PermissionError(errno.EACCES, "Permission denied", source)
+        real_rename(source, target)
+
+    monkeypatch.setattr(fsops, "rename_noreplace", rename)
+    before = read(refused)
+
+    out = tree.library.apply(tree.library.plan(Mode.BACKUP, destination=str(dest)))
+
+    assert out.problems == ((refused, "permission denied; left in place"),)
+    assert read(refused) == before
+    assert not backup_of(dest, "s1/small.jpg").exists()
+    assert tree.operation(out.batch.id, "s1/small.jpg").state is OpState.FAILED
+    assert sorted(out.done) == [tree("s1/copy.jpg"), tree("s2/small.jpg")]
+    assert not temp_files(tree.root, dest)
+
+
+def test_a_rename_refused_across_mounts_of_one_file_system_copies_instead(
+    tree, tmp_path, monkeypatch
+):
+    """Two mounts of one file system share a device number, yet rename between them fails
+    with EXDEV: the move falls back to the verified copy, and undo comes back the same way."""
+    dest = tmp_path / "backup"
+    before = snapshot(tree.root)
+    real_rename = fsops.rename_noreplace
+
+    def rename(source: str, target: str) -> None:
+        if fsops.TEMP_MARK not in source:  # only a temporary copy may take its name
+            raise OSError(errno.EXDEV, "Invalid cross-device link", source)
+        real_rename(source, target)
+
+    monkeypatch.setattr(fsops, "rename_noreplace", rename)
+
+    out = tree.library.apply(tree.library.plan(Mode.BACKUP, destination=str(dest)))
+
+    assert not out.problems and len(out.done) == 3
+    for name in BACKED_UP:
+        assert backup_of(dest, name).exists() and not os.path.lexists(tree(name))
+    undone = tree.library.undo()
+    assert not undone.problems
+    assert snapshot(tree.root) == before
+    assert not temp_files(tree.root, dest)
