@@ -258,10 +258,14 @@ def report(outcome: Outcome, args: argparse.Namespace, stopper: Stopper) -> int:
     else:
         print_problems(outcome.problems)
         moved = len(outcome.done)
-        what = {Mode.BACKUP: "Moved", Mode.TRASH: "Sent to the trash", Mode.HARDLINK: "Linked",
-                Mode.DELETE: "Deleted"}[batch.mode]  # fmt: skip
-        where = f" to {shown(batch.destination)}" if batch.destination else ""
-        print(f"{what} {moved} file{'s' if moved != 1 else ''}{where} (batch {batch.id}).")
+        files = f"{moved} file{'s' if moved != 1 else ''}"
+        said = {
+            Mode.BACKUP: f"Moved {files} to {shown(batch.destination)}",
+            Mode.TRASH: f"Sent {files} to the trash",
+            Mode.HARDLINK: f"Replaced {files} by hard links to their kept copies",
+            Mode.DELETE: f"Deleted {files}",
+        }[batch.mode]
+        print(f"{said} (batch {batch.id}).")
         if outcome.interrupted:
             print(
                 "Interrupted: 'photosift apply --resume' finishes the batch, "
