@@ -61,7 +61,9 @@ def changed(path: str, expected: FileStat) -> str | None:
 
 
 def hash_file(path: str) -> str:
-    """BLAKE2b-128 of the file's bytes, as hex (the catalog's content hash)."""
+    """BLAKE2b-128 of the file's bytes, as hex: the catalog's content hash, the same digest
+    as ``core.analysis.hashing.content_hash`` (not imported: it brings OpenCV to every
+    command that only moves files)."""
     digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb", buffering=0) as fh:
         while chunk := fh.read(_CHUNK):

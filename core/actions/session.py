@@ -9,6 +9,7 @@ inside a scanned root is excluded from scans from then on (the plan says so).
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -218,9 +219,4 @@ class Actions(Deciding):
 
     def exclude_globs(self) -> tuple[str, ...]:
         """The folders never scanned, as exclude globs that match exactly their paths."""
-        return tuple(_glob_escape(folder) for folder in self._excluded())
-
-
-def _glob_escape(path: str) -> str:
-    """``path`` as an fnmatch pattern (core.media.discover's excludes) matching only itself."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in path)
+        return tuple(glob.escape(folder) for folder in self._excluded())

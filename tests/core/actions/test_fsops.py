@@ -249,3 +249,12 @@ def test_the_log_keeps_paths_that_are_not_utf8_byte_for_byte(tmp_path):
     assert [r["event"] for r in records] == ["batch", "moved"]
     assert os.fsencode(records[1]["from"]) == os.fsencode(odd)
     assert os.fsencode(records[1]["to"]) == os.fsencode(odd) + b".bak"
+
+
+def test_the_hash_of_a_move_is_the_catalogs_content_hash(tmp_path):
+    from core.analysis.hashing import content_hash
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(bytes(range(256)) * 9000)  # more than one read chunk
+    with open(path, "rb") as fh:
+        assert fsops.hash_file(str(path)) == content_hash(fh)
