@@ -104,7 +104,7 @@ class Runner:
         states = {op.source: op.state for op in ops}
         handled = 0
         try:
-            for _, members in groupby(ops, key=lambda op: op.group_id):
+            for _, members in groupby(ops, key=lambda op: (op.group_id, op.keep)):
                 group = list(members)
                 if any(op.state in PENDING_STATES for op in group):
                     handled = self._group(group, states, handled)
