@@ -47,6 +47,8 @@ from core.runtime.scan import scan as run_scan
 from core.store import Catalog
 
 if TYPE_CHECKING:  # at run time only judge() imports it: it brings the analysis stack
+    from PIL.Image import Image as PILImage
+
     from core.judging.recommend import Recommendation
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ T = TypeVar("T")
 DB_ENV = "PHOTOSIFT_DB"
 DB_FILENAME = "catalog.sqlite3"
 _GROUPING = "grouping"  # setting: what the stored grouping was computed from
+_APP_STATE = "app_state"  # setting: where the app was left
 
 
 def default_db_path() -> str:
@@ -429,6 +432,50 @@ class Library(Actions):
                         face_sharpness=found.sharpness,
                     )  # fmt: skip
         return fine, faces
+
+    # -- the app's place ---------------------------------------------------------------------
+
+    def app_state(self) -> dict:
+        """Where the app was left (group, filter, sort), as it stored it; {} if never."""
+        raw = self.catalog.setting(_APP_STATE)
+        try:
+            state = json.loads(raw) if raw else {}
+        except ValueError:
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    def set_app_state(self, state: dict) -> None:
+        if not self.read_only:
+            self.catalog.set_setting(_APP_STATE, json.dumps(state, sort_keys=True))
+
+    # -- previews ----------------------------------------------------------------------------
+
+    def preview(self, photo: Photo, max_side: int = 640) -> PILImage:
+        """``photo`` upright and small (its longest side at most ``max_side``), from the reduced
+        decode: for the app's previews, made in a worker. Raises PhotosiftError with the
+        reason if the file is gone, changed since the scan, or unreadable."""
+        from core.media import previews
+
+        return self._fresh(photo, lambda fh: previews.preview(fh, max_side))
+
+    def region(self, photo: Photo, centre: tuple[float, float], size: tuple[int, int]) -> PILImage:
+        """A ``size`` crop of ``photo`` at full resolution around ``centre`` (fractions of the
+        upright image's width and height): the app's compare at 1:1."""
+        from core.media import previews
+
+        return self._fresh(photo, lambda fh: previews.region(fh, centre, size))
+
+    def _fresh(self, photo: Photo, read: Callable[[BinaryIO], T]) -> T:
+        from core.analysis.analyse import read_if_unchanged
+        from core.errors import AnalysisError
+
+        try:
+            result = read_if_unchanged(photo.path, photo.size, photo.mtime_ns, read)
+        except AnalysisError as exc:
+            raise PhotosiftError(exc.reason) from exc
+        if result is None:
+            raise PhotosiftError("gone or changed since the scan; scan again")
+        return result
 
     def _keep_measures(self, photo: Photo, **values: object) -> None:
         """Store measures in the catalog, so they are taken once; a read-only catalog just

@@ -12,6 +12,8 @@ The cost of a scan is the entropy decoding of each file; everything photosift co
 
 The reduction keeps the shorter side at least ``REDUCED_MIN_SIDE`` pixels. The EXIF orientation
 is applied to the small image. Raises ``AnalysisError`` with a reason for anything unreadable.
+The guarded open (``open_image``), the pixel load (``load_pixels``), ``to_rgb`` and ``upright``
+are shared with ``core.media.previews``, so the app's pictures are decoded the same way.
 Must not import the store or any UI.
 """
 
@@ -73,20 +75,52 @@ def reduction_factor(width: int, height: int, min_side: int = REDUCED_MIN_SIDE) 
 
 def decode(fh: BinaryIO, fmt: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
     """Decode the image in ``fh`` (of the sniffed format ``fmt``) small and upright."""
-    im = _open(fh, fmt, max_pixels)
-    with im:
+    with open_image(fh, fmt, max_pixels=max_pixels) as im:
         width, height = im.size
-        if width * height > max_pixels:
-            raise AnalysisError(
-                f"too large: {width}x{height} is {width * height / 1e6:.0f} MP, above the "
-                f"{max_pixels / 1e6:.0f} MP limit"
-            )
         meta = read_meta(im, fmt, width, height)
         factor = reduction_factor(width, height)
         rgb = _load_reduced(im, factor)
-    if meta.orientation in _UPRIGHT and fmt not in SELF_ORIENTING:
-        rgb = rgb.transpose(_UPRIGHT[meta.orientation])
-    return Decoded(meta=meta, rgb=np.asarray(rgb), factor=factor)
+    return Decoded(meta=meta, rgb=np.asarray(upright(rgb, meta.orientation, fmt)), factor=factor)
+
+
+def open_image(fh: BinaryIO, fmt: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The image in ``fh`` (of the sniffed format ``fmt``) opened, its pixels not read yet;
+    ``AnalysisError`` ("corrupt: ...", "too large: ...") if it cannot be, or has more than
+    ``max_pixels`` pixels. Shared by every decode of photosift, so all have the same guard."""
+    im = _open(fh, fmt, max_pixels)
+    width, height = im.size
+    if width * height > max_pixels:
+        im.close()
+        raise AnalysisError(
+            f"too large: {width}x{height} is {width * height / 1e6:.0f} MP, above the "
+            f"{max_pixels / 1e6:.0f} MP limit"
+        )
+    return im
+
+
+def upright(im: Image.Image, orientation: int, fmt: str) -> Image.Image:
+    """``im`` (decoded from a file of format ``fmt``) turned as its EXIF ``orientation`` says,
+    unless the format's decoder has turned it already."""
+    turn = upright_transpose(orientation, fmt)
+    return im if turn is None else im.transpose(turn)
+
+
+def upright_transpose(orientation: int, fmt: str) -> Image.Transpose | None:
+    """The transpose that shows an image of format ``fmt`` with this EXIF ``orientation``
+    upright, or None when it is upright as decoded."""
+    return None if fmt in SELF_ORIENTING else _UPRIGHT.get(orientation)
+
+
+def load_pixels(im: Image.Image) -> None:
+    """Decode the pixels of an opened image; a decoder's failure becomes ``AnalysisError``."""
+    try:
+        im.load()
+    except OSError as exc:
+        if "truncated" in str(exc):
+            raise AnalysisError(f"corrupt: truncated file ({_short(exc)})") from None
+        raise AnalysisError(f"corrupt: {_short(exc)}") from None
+    except Exception as exc:
+        raise AnalysisError(f"corrupt: {_short(exc)}") from None
 
 
 def _open(fh: BinaryIO, fmt: str, max_pixels: int) -> Image.Image:
@@ -125,22 +159,15 @@ def _load_reduced(im: Image.Image, factor: int) -> Image.Image:
     target = (max(1, im.width // factor), max(1, im.height // factor))
     if factor > 1:
         im.draft("RGB", target)  # JPEG: DCT scaling; HEIF: an embedded thumbnail; else a no-op
-    try:
-        im.load()
-    except OSError as exc:
-        if "truncated" in str(exc):
-            raise AnalysisError(f"corrupt: truncated file ({_short(exc)})") from None
-        raise AnalysisError(f"corrupt: {_short(exc)}") from None
-    except Exception as exc:
-        raise AnalysisError(f"corrupt: {_short(exc)}") from None
-    rgb = _to_rgb(im)
+    load_pixels(im)
+    rgb = to_rgb(im)
     shrink = rgb.width // target[0]
     if shrink >= 2:  # the decoder did not reduce (or not enough): box-reduce the rest
         rgb = rgb.reduce(min(shrink, factor))
     return rgb
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
+def to_rgb(im: Image.Image) -> Image.Image:
     """RGB of any Pillow mode: transparency composited on white, 16-bit data scaled down."""
     if im.mode == "RGB":
         return im

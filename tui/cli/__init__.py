@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.errors import Cancelled, PhotosiftError
-from tui.cli import apply, decide, groups, report, scan, undo
+from tui.cli import app, apply, decide, groups, report, scan, undo
 from tui.cli.format import HelpFormatter, shown
 from tui.cli.signals import Stopper
 
@@ -34,7 +34,7 @@ or set PHOTOSIFT_DB.
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_with_command(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -59,6 +59,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     finally:
         stopper.restore()
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """``photosift PATH...`` is ``photosift review PATH...``: the app, scanning them first."""
+    commands = {"scan", "groups", "report", "decide", "accept", "apply", "undo", "history",
+                "review", "demo"}  # fmt: skip
+    words, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--db":
+            skip = True  # its value is not a folder to open
+        elif not arg.startswith("-"):
+            words.append(arg)
+    if words and words[0] not in commands and os.path.exists(os.path.expanduser(words[0])):
+        return ["review", *argv]
+    return argv
 
 
 def _say(message: str) -> None:
@@ -117,4 +134,5 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_parsers(commands, common)
     apply.add_parser(commands, common)
     undo.add_parsers(commands, common)
+    app.add_parsers(commands, common)
     return parser

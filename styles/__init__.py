@@ -1,0 +1,1 @@
+"""Textual CSS of the photosift app (shipped in the wheel)."""
