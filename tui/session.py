@@ -36,7 +36,7 @@ class Filter:
         group = row.group
         if self.text and not any(self.text.lower() in p.lower() for p in group.paths):
             return False
-        if self.undecided and row.decided(decided) == len(group.members):
+        if self.undecided and row.is_decided(decided):
             return False
         if self.ai and not (row.judged and row.judged.recommendation.ai_enhanced):
             return False
@@ -82,6 +82,17 @@ class Row:
 
     def decided(self, decided: dict[str, Decision]) -> int:
         return sum(1 for p in self.group.paths if p in decided)
+
+    def is_decided(self, decided: dict[str, Decision]) -> bool:
+        """Every file has a decision, but those left for review (AI-flagged, changed since
+        the scan), which accepting leaves undecided on purpose."""
+        review: set[str] = set()
+        if self.judged:
+            advice = self.judged.recommendation
+            review = set(advice.ai_enhanced) | set(advice.stale)
+        return all(p in decided or p in review for p in self.group.paths) and any(
+            p in decided for p in self.group.paths
+        )
 
     def flags(self) -> str:
         """AI-flagged, protected/reference, missing or changed files, as short marks."""
@@ -154,7 +165,7 @@ class Session:
         return next((r for r in self.rows if r.id == group_id), None)
 
     def totals(self) -> dict[str, int]:
-        decided = sum(1 for r in self.rows if r.decided(self.decided) == len(r.group.members))
+        decided = sum(1 for r in self.rows if r.is_decided(self.decided))
         backup = [p for p, d in self.decided.items() if d is Decision.BACKUP]
         sizes = {m.photo.path: m.photo.size for r in self.rows for m in r.group.members}
         return {

@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -456,6 +457,23 @@ def _emit(payload: memoryview) -> None:
         logger.handle(record)
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which hands it ``sys.stderr``'s descriptor:
+    under a terminal UI that captures ``sys.stderr`` (fileno -1) the real one is lent."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        resource_tracker.ensure_running()
+        return
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
+
+
 @contextlib.contextmanager
 def _stop_signals_held() -> Iterator[None]:
     """Start a worker with SIGINT, SIGTERM and SIGHUP blocked: a spawned child inherits the
@@ -465,7 +483,7 @@ def _stop_signals_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    resource_tracker.ensure_running()  # its first start unblocks SIGINT and SIGTERM again
+    _start_resource_tracker()  # its first start unblocks SIGINT and SIGTERM again
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield

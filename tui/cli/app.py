@@ -70,7 +70,9 @@ def run_demo(args: argparse.Namespace, stopper: Stopper) -> int:
     folder = args.folder or default_demo_dir()
     print(f"Building the demo collection in {shown(folder)}…", file=sys.stderr)
     root = build_demo(folder)
-    db = args.db or os.path.join(os.path.dirname(os.path.abspath(root)), "demo-catalog.sqlite3")
+    home = os.path.dirname(os.path.abspath(root))
+    db = args.db or os.path.join(home, "demo-catalog.sqlite3")
+    args.backup = args.backup or os.path.join(home, "demo-backup")  # apply's proposal
     with Library(db) as library:
         return _run_app(library, args, stopper, [root])
 

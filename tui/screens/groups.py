@@ -102,7 +102,7 @@ class GroupsScreen(Screen[None]):
             row = self.session.row(group_id)
             if row is not None and str(group_id) in table.rows:
                 for column, value in zip(_COLUMNS, self._cells(row), strict=True):
-                    table.update_cell(str(group_id), column, value)
+                    table.update_cell(str(group_id), column, value, update_width=True)
         self.update_totals()
 
     def on_work_failed(self, message: WorkFailed) -> None:
@@ -205,7 +205,7 @@ class GroupsScreen(Screen[None]):
 
         rows = [
             r for r in self.session.visible()
-            if r.decided(self.session.decided) < len(r.group.members)
+            if not r.is_decided(self.session.decided)
         ]  # fmt: skip
         if not rows:
             self.say("Every group shown is decided already.")
@@ -246,7 +246,7 @@ class GroupsScreen(Screen[None]):
         table = self.query_one(DataTable)
         for row in self.session.rows:
             if str(row.id) in table.rows:
-                table.update_cell(str(row.id), "decided", self._cells(row)[6])
+                table.update_cell(str(row.id), "decided", self._cells(row)[6], update_width=True)
         self.update_totals()
         self.say("; ".join(message.refused) if message.refused else "Decisions stored.")
         if message.group_id is not None:
@@ -257,7 +257,7 @@ class GroupsScreen(Screen[None]):
         ids = [r.id for r in rows]
         start = ids.index(after) + 1 if after in ids else 0
         for row in rows[start:] + rows[:start]:
-            if row.decided(self.session.decided) < len(row.group.members):
+            if not row.is_decided(self.session.decided):
                 table = self.query_one(DataTable)
                 table.move_cursor(row=table.get_row_index(str(row.id)))
                 return

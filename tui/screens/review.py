@@ -226,7 +226,7 @@ class ReviewScreen(Screen[None]):
         if q:
             jpeg = f" · JPEG q{q.jpeg_quality}" if q.jpeg_quality else ""
             lines.append(
-                f"sharpness {q.sharpness:.0f} · noise {q.noise:.1f} · "
+                f"sharpness {q.sharpness:.3g} · noise {q.noise:.1f} · "
                 f"brightness {q.brightness:.0f} · contrast {q.contrast:.0f}{jpeg}"
             )
         if photo.faces:
@@ -307,9 +307,7 @@ class ReviewScreen(Screen[None]):
         ids = [r.id for r in rows]
         start = ids.index(self.group_id) + 1 if self.group_id in ids else 0
         for row in rows[start:] + rows[:start]:
-            if row.id != self.group_id and row.decided(self.session.decided) < len(
-                row.group.members
-            ):
+            if row.id != self.group_id and not row.is_decided(self.session.decided):
                 return row.id
         return None
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import PhotosiftError
 from core.models import Phase, Progress, ScanSummary
@@ -65,6 +65,10 @@ class ScanScreen(Screen[None]):
             self.post_message(WorkFailed(str(exc)))
             return
         self.post_message(ScanFinished(summary))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(WorkFailed(f"the scan failed: {event.worker.error!r}"))
 
     def on_work_progressed(self, message: WorkProgressed) -> None:
         p: Progress = message.progress
