@@ -49,6 +49,7 @@ from core.store import Catalog
 if TYPE_CHECKING:  # at run time only judge() imports it: it brings the analysis stack
     from PIL.Image import Image as PILImage
 
+    from core.analysis.faces import FaceCrop
     from core.judging.recommend import Recommendation
 
 log = logging.getLogger(__name__)
@@ -464,6 +465,13 @@ class Library(Actions):
         from core.media import previews
 
         return self._fresh(photo, lambda fh: previews.region(fh, centre, size))
+
+    def faces_of(self, photo: Photo) -> list[FaceCrop]:
+        """The faces of ``photo``, each cropped (upright, at most ``FACE_CROP_SIDE`` pixels)
+        with how many open eyes were found in it: the app's face close-ups."""
+        from core.analysis import faces
+
+        return self._fresh(photo, faces.crops)
 
     def _fresh(self, photo: Photo, read: Callable[[BinaryIO], T]) -> T:
         from core.analysis.analyse import read_if_unchanged
