@@ -42,7 +42,12 @@ def match_ids(
     (``known``: every signature ever stored), else the live stored group (``live``: id ->
     members) with the largest share of common members, at least ``_INHERIT_OVERLAP``."""
     ids: list[int | None] = [known.get(signature(g.paths)) for g in groups]
-    claimed = {i for i in ids if i is not None}
+    claimed: set[int] = set()
+    for n, gid in enumerate(ids):  # an id is given once, even if two old signatures lead to it
+        if gid is not None and gid in claimed:
+            ids[n] = None
+        elif gid is not None:
+            claimed.add(gid)
     by_path = {path: gid for gid, members in live.items() for path in members}
     offers = []
     for n, group in enumerate(groups):
@@ -169,7 +174,9 @@ class GroupsMixin:
 
     def _known_groups(self) -> tuple[dict[str, int], dict[int, frozenset[str]]]:
         PhotoGroup, Member, File = self.t.PhotoGroup, self.t.GroupMember, self.t.File
-        known = dict(tuples(PhotoGroup.select(PhotoGroup.signature, PhotoGroup.id)))
+        Signature = self.t.GroupSignature
+        known = dict(tuples(Signature.select(Signature.signature, Signature.group_id)))
+        known.update(tuples(PhotoGroup.select(PhotoGroup.signature, PhotoGroup.id)))
         live: dict[int, set[str]] = defaultdict(set)
         for gid, path in tuples(Member.select(Member.group, File.path).join(File)):
             live[gid].add(path)
@@ -199,6 +206,9 @@ class GroupsMixin:
                         signature=key, tier=group.tier.value, anchor=ids[group.anchor]
                     ).where(PhotoGroup.id == group_id).execute()
                 self._save_members(group_id, group, ids)
+                self.t.GroupSignature.insert(
+                    signature=key, group_id=group_id
+                ).on_conflict_ignore().execute()
                 saved.append(replace(group, id=group_id))
             retired = sorted(set(live) - {g.id for g in saved})
             for chunk in chunks(retired):

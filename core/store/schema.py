@@ -191,6 +191,14 @@ class Tables:
             class Meta:
                 indexes = ((("verdict", "content_hash", "side"), True),)
 
+        class GroupSignature(_Model):
+            """Every signature a group id was ever stored with (schema 4): a group found again
+            exactly gets its id back even after the id passed to a changed group meanwhile
+            (files moved away by apply and brought back by undo)."""
+
+            signature = pw.CharField(unique=True)
+            group_id = pw.IntegerField(index=True)
+
         class FileDecision(_Model):
             """A person's keep / backup / undecided (schema 4), about the file at ``path`` with
             this stat, or about its content wherever it has gone since (a rename)."""
@@ -254,9 +262,10 @@ class Tables:
         self.ReferenceFolder, self.Setting = ReferenceFolder, Setting
         self.Verdict, self.VerdictSide = Verdict, VerdictSide
         self.FileDecision, self.Batch, self.Operation = FileDecision, Batch, Operation
+        self.GroupSignature = GroupSignature
         self.all: list[type[pw.Model]] = [
             Root, Scan, File, Thumb, PhotoGroup, GroupMember, ReferenceFolder, Setting,
-            Verdict, VerdictSide, FileDecision, Batch, Operation,
+            Verdict, VerdictSide, GroupSignature, FileDecision, Batch, Operation,
         ]  # fmt: skip
 
 
@@ -325,8 +334,14 @@ INSERT INTO "verdict_side" ("verdict_id", "content_hash", "side", "size")
 DROP TABLE "verdict_pair";
 """
 
-# Schema 4: the person's decisions per file, and the journal of apply (batches, operations).
+# Schema 4: the person's decisions per file, the journal of apply (batches, operations), and
+# every signature a group id had.
 _V4_DECISIONS_AND_JOURNAL = """
+CREATE TABLE "group_signature" ("id" INTEGER NOT NULL PRIMARY KEY,
+  "signature" VARCHAR(255) NOT NULL, "group_id" INTEGER NOT NULL);
+CREATE UNIQUE INDEX "group_signature_signature" ON "group_signature" ("signature");
+CREATE INDEX "group_signature_group_id" ON "group_signature" ("group_id");
+INSERT INTO "group_signature" ("signature", "group_id") SELECT "signature", "id" FROM "photo_group";
 CREATE TABLE "file_decision" ("id" INTEGER NOT NULL PRIMARY KEY, "path" BLOB NOT NULL,
   "decision" VARCHAR(255) NOT NULL, "size" INTEGER NOT NULL, "mtime_ns" INTEGER NOT NULL,
   "inode" INTEGER NOT NULL, "device" INTEGER NOT NULL, "content_hash" VARCHAR(255),

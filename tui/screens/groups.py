@@ -77,12 +77,20 @@ class GroupsScreen(Screen[None]):
             self.post_message(WorkFailed(str(exc)))
             return
         self.post_message(GroupsLoaded(self.session.restore_state()))
+        self.judge_rest()
+
+    def judge_rest(self) -> None:
+        """Advice for the groups that have none yet, a chunk at a time (in the worker)."""
         worker = get_current_worker()
         self.session.judge(
             should_stop=lambda: worker.is_cancelled,
             on_chunk=lambda rows: self.post_message(GroupsJudged([r.id for r in rows])),
         )
         self.post_message(GroupsJudged([], done=True))
+
+    @work(thread=True, exclusive=True, group="judge", exit_on_error=False)
+    def judge_in_worker(self) -> None:
+        self.judge_rest()
 
     def on_work_progressed(self, message: WorkProgressed) -> None:
         if not self.loaded:
@@ -111,6 +119,9 @@ class GroupsScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.loaded:
             self.fill(select=self.current_id())
+            if any(r.judged is None for r in self.session.rows):
+                self.judged = False
+                self.judge_in_worker()
 
     # -- the table ---------------------------------------------------------------------------
 

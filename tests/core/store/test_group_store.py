@@ -180,6 +180,23 @@ def test_group_whose_members_changed_a_little_keeps_its_id(catalog, paths):
     assert [(g.id, g.paths) for g in catalog.load_groups()] == [(before.id, paths)]
 
 
+def test_a_group_found_again_exactly_gets_its_id_back_after_lending_it(catalog):
+    """Apply moves copies away (the group shrinks, its id goes to what is left) and undo
+    brings them back: the whole group is found again with its first id, and the group
+    that took an id meanwhile does not keep a second one."""
+    catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcdef"))
+    whole = group("/p/a.jpg", "/p/b.jpg", "/p/c.jpg", "/p/d.jpg")
+    other = group("/p/e.jpg", "/p/f.jpg")
+    first, second = catalog.save_groups([whole, other])
+    (shrunk,) = catalog.save_groups([group("/p/a.jpg", "/p/b.jpg")])
+    assert shrunk.id == first.id
+
+    again = catalog.save_groups([whole, other, group("/p/a.jpg", "/p/e.jpg")])
+
+    assert [g.id for g in again[:2]] == [first.id, second.id]
+    assert again[2].id not in (first.id, second.id)
+
+
 def test_group_whose_members_changed_a_lot_gets_a_new_id(catalog):
     catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcd"))
     (before,) = catalog.save_groups([group("/p/a.jpg", "/p/b.jpg", "/p/c.jpg")])
