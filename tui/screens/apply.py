@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from core.errors import PhotosiftError
-from core.models.actions import Mode, Plan
+from core.models.actions import Batch, BatchState, Mode, Plan
 from tui.cli.format import size
 from tui.cli.progress import describe
 from tui.messages import ActionFinished, PlanMade, WorkFailed, WorkProgressed
@@ -199,16 +199,18 @@ class ApplyScreen(Screen[None]):
         self.app.session.reload_groups()  # type: ignore[attr-defined]
 
     def action_undo(self) -> None:
+        self.find_last_batch()
+
+    @work(thread=True, group="history", exit_on_error=False)
+    def find_last_batch(self) -> None:
         library = self.app.library  # type: ignore[attr-defined]
-        batches = [
-            b
-            for b in library.history()
-            if b.state.value in ("done", "running", "partly undone", "undoing")
-        ]
-        if not batches:
+        batches = [b for b in library.history() if b.state is not BatchState.UNDONE]
+        self.app.call_from_thread(self.ask_undo, batches[0] if batches else None)
+
+    def ask_undo(self, batch: Batch | None) -> None:
+        if batch is None:
             self.query_one("#apply-result", Static).update("No batch to undo.")
             return
-        batch = batches[0]
         from tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:

@@ -187,7 +187,7 @@ class GroupsScreen(Screen[None]):
 
         row = self.current_row()
         if row is not None:
-            self.session.save_state(row.id)
+            self.session_state_saved(row.id)
             self.app.push_screen(ReviewScreen(row.id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
