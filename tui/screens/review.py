@@ -41,6 +41,7 @@ class ReviewScreen(Screen[None]):
         Binding("u", "undo", "Undo decision"),
         Binding("z", "zoom", "Full screen"),
         Binding("c", "compare", "Compare 1:1"),
+        Binding("f", "faces", "Faces"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -381,6 +382,13 @@ class ReviewScreen(Screen[None]):
         if other.path == keep.path:
             other = next(p for p in photos if p.path != keep.path)
         self.app.push_screen(CompareScreen(keep, other))
+
+    def action_faces(self) -> None:
+        from tui.screens.faces import FacesScreen
+
+        photos = self.members()
+        if photos:
+            self.app.push_screen(FacesScreen(photos))
 
     def action_back(self) -> None:
         self.app.pop_screen()
