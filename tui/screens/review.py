@@ -21,7 +21,8 @@ from tui.session import Row
 from tui.text import plain
 from tui.widgets.preview import PhotoPreview
 
-_ROLE_ORDER = ("keep", "kept", "copy", "lower quality", "AI")
+_STRIP = 6  # photos in the filmstrip
+_STRIP_MIN_HEIGHT = 32  # terminal rows below which the filmstrip gives its room to the rest
 
 
 class ReviewScreen(Screen[None]):
@@ -70,6 +71,9 @@ class ReviewScreen(Screen[None]):
                     yield Static("selected", classes="review-label", id="selected-label")
                     yield PhotoPreview(mode, id="selected-preview")
             yield Static("", id="review-meta")
+        with Horizontal(id="strip"):  # the group at a glance: the photos around the selected
+            for n in range(_STRIP):
+                yield PhotoPreview(mode, id=f"strip-{n}", classes="strip-photo")
         yield DataTable(id="members", cursor_type="row")
         yield Static("", id="status")
         yield Footer()
@@ -168,6 +172,36 @@ class ReviewScreen(Screen[None]):
             f"{self.selected + 1}/{len(photos)}: {plain(os.path.basename(selected.path))}"
         )
         self.query_one("#review-meta", Static).update(self.details(row, selected))
+        self.show_strip(row, photos)
+
+    def show_strip(self, row: Row, photos: list[Photo]) -> None:
+        """The photos around the selected one, each with its decision as its caption."""
+        strip = self.query_one("#strip")
+        strip.display = len(photos) > 2 and self.app.size.height >= _STRIP_MIN_HEIGHT
+        if not strip.display:
+            return
+        start = max(0, min(self.selected - _STRIP // 2, len(photos) - _STRIP))
+        for n in range(_STRIP):
+            preview = self.query_one(f"#strip-{n}", PhotoPreview)
+            index = start + n
+            preview.display = index < len(photos)
+            if index >= len(photos):
+                continue
+            photo = photos[index]
+            decision = self.session.decided.get(photo.path)
+            mark = {Decision.KEEP: "● keep", Decision.BACKUP: "○ backup"}.get(decision, "· —")
+            caption = f"{'▶ ' if index == self.selected else ''}{mark}"
+            preview.set_class(index == self.selected, "-selected")
+            thumbs = self.app.thumbs  # type: ignore[attr-defined]
+            cached = thumbs.cached(photo)
+            preview.show(cached, caption)
+            if cached is None:
+                self.load_thumb(photo)
+
+    def on_resize(self) -> None:
+        row = self.row
+        if row is not None:
+            self.show_strip(row, self.members())
 
     def _show(self, preview: PhotoPreview, photo: Photo) -> None:
         thumbs = self.app.thumbs  # type: ignore[attr-defined]
@@ -182,12 +216,7 @@ class ReviewScreen(Screen[None]):
         self.post_message(ThumbnailReady(photo.path))
 
     def on_thumbnail_ready(self, message: ThumbnailReady) -> None:
-        photos = self.members()
-        shown_now = {photos[self.selected].path} if photos else set()
-        row = self.row
-        if row is not None:
-            shown_now.add(row.keep or photos[0].path)
-        if message.path in shown_now:
+        if message.path in {p.path for p in self.members()}:
             self.show_previews()
 
     @work(thread=True, group="prefetch", exclusive=True, exit_on_error=False)
