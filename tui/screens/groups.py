@@ -18,7 +18,10 @@ from tui.messages import DecisionRecorded, GroupsJudged, GroupsLoaded, WorkFaile
 from tui.session import Row, Sort
 
 _TIERS = ["", "exact", "near", "similar", "burst"]
-_COLUMNS = ("id", "tier", "files", "size", "frees", "flags", "decided", "keep")
+# Fixed widths: a DataTable re-measures a whole column whenever a cell of an auto-width one
+# changes, which froze the list for minutes on thousands of groups while advice came in.
+_COLUMNS = {"id": 6, "tier": 7, "files": 6, "size": 10, "frees": 10, "flags": 12,
+            "decided": 8, "keep": 44}  # fmt: skip
 
 
 class GroupsScreen(Screen[None]):
@@ -58,8 +61,8 @@ class GroupsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name in _COLUMNS:
-            table.add_column(name, key=name)
+        for name, width in _COLUMNS.items():
+            table.add_column(name, key=name, width=width)
         self.query_one("#filter", Input).display = False
         self.load()
 
@@ -110,7 +113,7 @@ class GroupsScreen(Screen[None]):
             row = self.session.row(group_id)
             if row is not None and str(group_id) in table.rows:
                 for column, value in zip(_COLUMNS, self._cells(row), strict=True):
-                    table.update_cell(str(group_id), column, value, update_width=True)
+                    table.update_cell(str(group_id), column, value)
         self.update_totals()
 
     def on_work_failed(self, message: WorkFailed) -> None:
@@ -257,7 +260,7 @@ class GroupsScreen(Screen[None]):
         table = self.query_one(DataTable)
         for row in self.session.rows:
             if str(row.id) in table.rows:
-                table.update_cell(str(row.id), "decided", self._cells(row)[6], update_width=True)
+                table.update_cell(str(row.id), "decided", self._cells(row)[6])
         self.update_totals()
         self.say("; ".join(message.refused) if message.refused else "Decisions stored.")
         if message.group_id is not None:
