@@ -51,7 +51,8 @@ class Deciding:
 
     def decisions(self) -> dict[str, DecisionRecord]:
         """path -> the decision that applies to each catalogued file that has one."""
-        return resolve(self.catalog.photos(), self.catalog.decision_records())
+        records = self.catalog.decision_records()
+        return resolve(self.catalog.photos(), records) if records else {}
 
     def decide(
         self, paths: Sequence[str], decision: Decision, *, allow_empty_group: bool = False
