@@ -231,8 +231,7 @@ class Session:
         """After a verdict: the grouping again, keeping the advice of unchanged groups."""
         old = {r.group.paths: r.judged for r in self.rows}
         self.result = self.library.groups()
-        self.rows = [Row(g, old.get(g.paths)) for g in self.result.groups]
-        self.rows = [replace(r, judged=_with_id(r)) for r in self.rows]
+        self.rows = [Row(g, _with_id(g, old.get(g.paths))) for g in self.result.groups]
         self.refresh_decisions()
 
     # -- where the person was ----------------------------------------------------------------
@@ -264,8 +263,8 @@ class Session:
         return group if isinstance(group, int) else None
 
 
-def _with_id(row: Row) -> Judged | None:
+def _with_id(group: Group, judged: Judged | None) -> Judged | None:
     """A kept advice, given the group's (possibly new) id."""
-    if row.judged is None:
+    if judged is None:
         return None
-    return Judged(replace(row.judged.group, id=row.group.id), row.judged.recommendation)
+    return Judged(replace(judged.group, id=group.id), judged.recommendation)

@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.errors import AnalysisError
 from core.media import formats, imaging
 from core.models import Faces
 
@@ -132,7 +131,7 @@ def crops(fh: BinaryIO) -> list[FaceCrop]:
     pixels per side, in reading order (rows top to bottom, left to right in a row). The
     colour is decoded only as large as the close-ups need (JPEG's DCT scaling).
     ``AnalysisError`` with a reason if the file cannot be read."""
-    fmt = _sniff(fh)
+    fmt = formats.sniff_file(fh)
     with imaging.open_image(fh, fmt) as im:
         grey, (width, height) = _working_grey(im, imaging.load_pixels)
     faces = _find(grey)
@@ -165,15 +164,6 @@ def crops(fh: BinaryIO) -> list[FaceCrop]:
         part.thumbnail((FACE_CROP_SIDE, FACE_CROP_SIDE), Image.Resampling.LANCZOS)
         found.append(FaceCrop(image=part, eyes_open=face.eyes_open, box=box))
     return _reading_order(found)
-
-
-def _sniff(fh: BinaryIO) -> str:
-    head = fh.read(formats.SNIFF_BYTES)
-    fmt = formats.sniff(head)
-    if fmt is None:
-        raise AnalysisError(f"not an image: {formats.describe_non_image(head)}")
-    fh.seek(0)
-    return fmt
 
 
 def _full_box(face: _Face, sx: float, sy: float, width: int, height: int) -> Box:

@@ -4,6 +4,9 @@ extensions photosift trusts enough to skip sniffing. Pure functions; imports not
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
+
+from core.errors import AnalysisError
 
 SNIFF_BYTES = 32
 
@@ -94,3 +97,14 @@ def describe_non_image(head: bytes) -> str:
 
 def is_raw_name(path: str) -> bool:
     return extension(path) in RAW_EXTENSIONS
+
+
+def sniff_file(fh: BinaryIO) -> str:
+    """The format of the image in ``fh`` (rewound afterwards); AnalysisError("not an image:
+    ...") for anything else."""
+    head = fh.read(SNIFF_BYTES)
+    fmt = sniff(head)
+    if fmt is None:
+        raise AnalysisError(f"not an image: {describe_non_image(head)}")
+    fh.seek(0)
+    return fmt

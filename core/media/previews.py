@@ -24,7 +24,6 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from core.errors import AnalysisError
 from core.media import formats, imaging
 from core.media.metadata import read_meta
 from core.models import DEFAULT_MAX_PIXELS
@@ -53,7 +52,7 @@ def preview(fh: BinaryIO, max_side: int, *, max_pixels: int = DEFAULT_MAX_PIXELS
     (never enlarged), made from a reduced decode."""
     if max_side < 1:
         raise ValueError(f"max_side must be at least 1, not {max_side}")
-    fmt = _sniff(fh)
+    fmt = formats.sniff_file(fh)
     with imaging.open_image(fh, fmt, max_pixels=max_pixels) as im:
         orientation = read_meta(im, fmt, *im.size).orientation
         target = _fit(im.size, max_side)
@@ -86,7 +85,7 @@ def region(
         raise ValueError(f"size must be at least 1x1, not {size[0]}x{size[1]}")
     if not all(math.isfinite(c) for c in centre):
         raise ValueError(f"centre must be finite fractions, not {centre}")
-    fmt = _sniff(fh)
+    fmt = formats.sniff_file(fh)
     with imaging.open_image(fh, fmt, max_pixels=max_pixels) as im:
         orientation = read_meta(im, fmt, *im.size).orientation
         turn = imaging.upright_transpose(orientation, fmt)
@@ -109,15 +108,6 @@ def crop_box(
     crop_w, crop_h = min(size[0], width), min(size[1], height)
     left, top = _start(centre[0], crop_w, width), _start(centre[1], crop_h, height)
     return left, top, left + crop_w, top + crop_h
-
-
-def _sniff(fh: BinaryIO) -> str:
-    head = fh.read(formats.SNIFF_BYTES)
-    fmt = formats.sniff(head)
-    if fmt is None:
-        raise AnalysisError(f"not an image: {formats.describe_non_image(head)}")
-    fh.seek(0)
-    return fmt
 
 
 def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:

@@ -48,6 +48,12 @@ async def settle(app: PhotosiftApp, pilot) -> None:
         await pilot.pause()
 
 
+async def open_first_group(app: PhotosiftApp, pilot) -> None:
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
 def decisions(db: str) -> dict[str, Decision]:
     with Library(db) as library:
         return {p: r.decision for p, r in library.decisions().items()}
@@ -66,9 +72,7 @@ async def test_the_groups_screen_lists_every_group_with_totals(catalog, tmp_path
 async def test_enter_opens_a_group_and_a_then_n_store_a_decision(catalog, tmp_path):
     app = make_app(catalog, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_first_group(app, pilot)
         assert app.screen.__class__.__name__ == "ReviewScreen"
         first = app.screen.group_id
         await pilot.press("a")
@@ -89,9 +93,7 @@ async def test_enter_opens_a_group_and_a_then_n_store_a_decision(catalog, tmp_pa
 async def test_space_toggles_and_u_undoes_a_decision(catalog, tmp_path):
     app = make_app(catalog, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_first_group(app, pilot)
         screen = app.screen
         photo = screen.members()[screen.selected]
         await pilot.press("space")
@@ -108,9 +110,7 @@ async def test_space_toggles_and_u_undoes_a_decision(catalog, tmp_path):
 async def test_photos_are_browsed_with_arrows_and_hl(catalog, tmp_path):
     app = make_app(catalog, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_first_group(app, pilot)
         screen = app.screen
         start = screen.selected
         await pilot.press("right")
@@ -124,9 +124,7 @@ async def test_photos_are_browsed_with_arrows_and_hl(catalog, tmp_path):
 async def test_zoom_compare_and_help_open_and_close(catalog, tmp_path):
     app = make_app(catalog, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_first_group(app, pilot)
         await pilot.press("z")
         await settle(app, pilot)
         assert app.screen.__class__.__name__ == "ZoomScreen"
@@ -228,9 +226,7 @@ async def test_the_scan_screen_scans_then_shows_the_groups(tmp_path, photos):
 async def test_not_duplicates_is_remembered_and_regroups(catalog, tmp_path):
     app = make_app(catalog, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_first_group(app, pilot)
         dismissed = app.session.row(app.screen.group_id).group
         originals = [p for p in dismissed.paths if p.endswith("orig.jpg")]
         smaller = [p for p in dismissed.paths if p.endswith("small.jpg")]
