@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
@@ -265,10 +265,40 @@ class Library(Actions):
                 hashed += 1
         return hashed
 
-    def _load_groups(self) -> list[Group]:
-        """The stored groups, with members in reference folders marked by the folders'
-        identity on disk (the store can only compare their names)."""
-        groups = self.catalog.load_groups()
+    def current_groups(
+        self, *, ids: Collection[int] | None = None, containing: Collection[str] | None = None
+    ) -> list[Group]:
+        """The groups ``groups()`` gives with one of these ``ids``, or holding one of these
+        paths (``containing``); read straight from the store when the stored grouping is up
+        to date (a few groups of a big catalog in milliseconds), else grouped first."""
+        if self._stored_is_current():
+            return self._load_groups(ids=ids, containing=containing)
+        wanted = set(containing) if containing is not None else None
+        return [
+            g
+            for g in self.groups().groups
+            if (ids is None or g.id in ids) and (wanted is None or not wanted.isdisjoint(g.paths))
+        ]
+
+    def _stored_is_current(self) -> bool:
+        """The stored grouping is what ``groups()`` without settings would give."""
+        stored = self._stored_settings()
+        if not stored:
+            return False
+        chosen = get_profile(stored.get("profile"))
+        settings = {"profile": chosen.name, "threshold": stored.get("threshold")}
+        options = chosen.grouping(stored.get("threshold"))
+        return (
+            _same(stored, settings, options) and stored["generation"] == self.catalog.generation()
+        )
+
+    def _load_groups(
+        self, *, ids: Collection[int] | None = None, containing: Collection[str] | None = None
+    ) -> list[Group]:
+        """The stored groups (``ids``, ``containing``: as ``Catalog.load_groups``), with members
+        in reference folders marked by the folders' identity on disk (the store can only
+        compare their names)."""
+        groups = self.catalog.load_groups(ids=ids, containing=containing)
         folders = FolderSet(self.catalog.reference_folders())
         if not folders:
             return groups
@@ -284,7 +314,7 @@ class Library(Actions):
         ]
 
     def stored_group(self, group_id: int) -> Group:
-        for group in self._load_groups():
+        for group in self._load_groups(ids=[group_id]):
             if group.id == group_id:
                 return group
         raise PhotosiftError(f"no group {group_id}; run 'photosift groups' to see the current ones")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from core.library import Library
+from tui.collector import IdleCollector
 from tui.session import Session
 from tui.thumbnails import ThumbnailCache, default_cache_dir
 
@@ -56,12 +58,23 @@ class PhotosiftApp(App[int]):
         )  # fmt: skip
         self.backup_folder = backup_folder
         self.busy = False  # a scan or an apply is running: quitting asks first
+        self.collector = IdleCollector()
 
     def on_mount(self) -> None:
         from tui.screens.groups import GroupsScreen
         from tui.screens.scan import ScanScreen
 
+        self.collector.start()
+        self.set_interval(0.25, self.collector.tick)
         self.push_screen(ScanScreen(self.paths) if self.paths else GroupsScreen())
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.collector.touched()
+        await super().on_event(event)
 
     async def action_quit(self) -> None:
         if not self.busy:

@@ -45,6 +45,7 @@ class Deciding:
     catalog: Catalog
     path: str
     groups: Callable[..., Any]
+    current_groups: Callable[..., list[Group]]
     judge: Callable[..., Any]
 
     # -- decisions ---------------------------------------------------------------------------
@@ -52,7 +53,20 @@ class Deciding:
     def decisions(self) -> dict[str, DecisionRecord]:
         """path -> the decision that applies to each catalogued file that has one."""
         records = self.catalog.decision_records()
-        return resolve(self.catalog.photos(), records) if records else {}
+        if not records:
+            return {}
+        # only the files a decision may apply to: at its path, or where it may have gone
+        # (the same inode, or for a keep the same content): see ``resolve``
+        photos = self.catalog.photos_for(
+            (r.path for r in records),
+            inodes=(r.inode for r in records if r.inode),
+            content_hashes=(
+                r.content_hash
+                for r in records
+                if r.content_hash and r.decision is not Decision.BACKUP
+            ),
+        )
+        return resolve(photos, records)
 
     def decide(
         self, paths: Sequence[str], decision: Decision, *, allow_empty_group: bool = False
@@ -60,7 +74,7 @@ class Deciding:
         """Mark files (or every catalogued file below a folder) keep, backup or undecided."""
         photos = self._photos_named(paths)
         refused: list[tuple[str, str]] = []
-        groups = self._stored_groups()
+        groups = self.current_groups(containing={p.path for p in photos})
         if decision is Decision.BACKUP:
             photos = self._not_protected(photos, groups, refused)
         decided = self.decisions()
@@ -90,9 +104,11 @@ class Deciding:
         keeps are marked keep, the copies and lesser versions backup; AI-flagged files and
         files left out (changed since the scan) stay undecided. Decisions the person made one
         by one are left as they are."""
-        result = self.groups()
         wanted_ids = set(group_ids) if group_ids is not None else None
-        groups = [g for g in result.groups if wanted_ids is None or g.id in wanted_ids]
+        if wanted_ids is None:
+            groups = list(self.groups().groups)
+        else:
+            groups = self.current_groups(ids=wanted_ids)
         if wanted_ids:
             missing = wanted_ids - {g.id for g in groups}
             if missing:
@@ -100,10 +116,11 @@ class Deciding:
                     f"no group {', '.join(map(str, sorted(missing)))}; "
                     "run 'photosift groups' to see the current ones"
                 )
+        profile = get_profile(self._profile_name())
         judged = self.judge(
-            groups, profile=result.profile.name, on_progress=on_progress, should_stop=should_stop
+            groups, profile=profile.name, on_progress=on_progress, should_stop=should_stop
         )
-        profile_rules = rules.parse_all(result.profile.rules)
+        profile_rules = rules.parse_all(profile.rules)
         decided = self.decisions()
         records: list[DecisionRecord] = []
         refused: list[tuple[str, str]] = []
@@ -150,14 +167,14 @@ class Deciding:
     def _photos_named(self, paths: Sequence[str]) -> list[Photo]:
         """The catalogued photos at ``paths`` (a folder: every one below it); refuses a path
         the catalog does not know, before anything is changed."""
-        catalogued = {p.path: p for p in self.catalog.photos()}
+        reals = {given: os.path.realpath(os.path.expanduser(given)) for given in paths}
+        catalogued = {p.path: p for p in self.catalog.photos_for(reals.values())}
         out: dict[str, Photo] = {}
-        for given in paths:
-            real = os.path.realpath(os.path.expanduser(given))
+        for given, real in reals.items():
             if real in catalogued:
                 out[real] = catalogued[real]
             elif os.path.isdir(real):
-                below = [p for path, p in catalogued.items() if is_below(path, [real])]
+                below = [p for p in self.catalog.photos(roots=[real]) if is_below(p.path, [real])]
                 if not below:
                     raise PhotosiftError(f"{printable(given)}: no catalogued photo below it")
                 out.update((p.path, p) for p in below)
@@ -166,9 +183,6 @@ class Deciding:
                     f"{printable(given)} is not in the catalog; scan its folder first"
                 )
         return list(out.values())
-
-    def _stored_groups(self) -> list[Group]:
-        return list(self.groups().groups)
 
     def _not_protected(
         self, photos: list[Photo], groups: Sequence[Group], refused: list[tuple[str, str]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -235,13 +235,18 @@ class GroupsMixin:
         for chunk in chunks(rows):
             Member.insert_many(chunk).execute()
 
-    def load_groups(self) -> list[Group]:
+    def load_groups(
+        self, *, ids: Collection[int] | None = None, containing: Collection[str] | None = None
+    ) -> list[Group]:
         """The stored groups, sorted by their first path; members sorted by path. Read in one
-        snapshot, so a scan committing meanwhile is seen entirely or not at all."""
+        snapshot, so a scan committing meanwhile is seen entirely or not at all. ``ids``: only
+        the groups with these ids; ``containing``: only those with one of these paths."""
         with self.snapshot():
-            return self._load_groups()
+            return self._load_groups(ids, containing)
 
-    def _load_groups(self) -> list[Group]:
+    def _load_groups(
+        self, ids: Collection[int] | None = None, containing: Collection[str] | None = None
+    ) -> list[Group]:
         Member, File, PhotoGroup, Root = (
             self.t.GroupMember, self.t.File, self.t.PhotoGroup, self.t.Root,
         )  # fmt: skip
@@ -253,6 +258,13 @@ class GroupsMixin:
             .join(PhotoGroup)
             .order_by(File.path)
         )
+        if ids is not None:
+            query = query.where(Member.group.in_(sorted(set(ids))))
+        if containing is not None:
+            wanted = {int(gid) for chunk in chunks(sorted(set(containing))) for (gid,) in tuples(
+                Member.select(Member.group).join(File).where(File.path.in_(chunk))
+            )}  # fmt: skip
+            query = query.where(Member.group.in_(sorted(wanted)))
         members: dict[int, list[GroupMember]] = defaultdict(list)
         bursts: dict[int, dict[int, list[GroupMember]]] = defaultdict(lambda: defaultdict(list))
         heads: dict[int, Any] = {}

@@ -94,6 +94,30 @@ def test_a_second_call_reuses_the_stored_groups_as_they_were(photos):
     assert second.groups == first.groups
 
 
+def test_current_groups_reads_only_the_groups_asked_for(photos):
+    library = photos.library
+    everything = library.groups().groups
+    first, second = everything
+
+    assert library.current_groups(ids=[second.id]) == [second]
+    assert library.current_groups(containing={photos("s1/orig.jpg")}) == [first]
+    assert library.current_groups(containing={photos("other.jpg")}) == []
+    assert library.current_groups() == list(everything)
+
+
+def test_current_groups_groups_first_when_the_catalog_changed(photos):
+    library = photos.library
+    library.groups()
+    save(scene(9, (320, 240)), photos.root / "other-copy.jpg")  # a copy of other.jpg
+    photos.scan()
+
+    found = library.current_groups(containing={photos("other.jpg")})
+
+    assert [sorted(os.path.basename(p) for p in g.paths) for g in found] == [
+        ["other-copy.jpg", "other.jpg"]
+    ]
+
+
 @pytest.mark.parametrize(
     "options", [{"threshold": 0.99}, {"profile": "family"}], ids=["threshold", "profile"]
 )

@@ -3,7 +3,6 @@ flags and how much of it is decided; totals above, keys below."""
 
 from __future__ import annotations
 
-import gc
 import os
 
 from textual import work
@@ -105,9 +104,8 @@ class GroupsScreen(Screen[None]):
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         self.loaded = True
         self.fill(select=message.resume_group)
-        # what was just loaded lives as long as the app: keep it out of the garbage
-        # collector's full passes, which otherwise pause the UI for hundreds of ms
-        gc.freeze()
+        # what was just loaded lives as long as the app: out of the garbage collector's way
+        self.app.collector.keep()
 
     def on_groups_judged(self, message: GroupsJudged) -> None:
         if message.done:
