@@ -496,6 +496,22 @@ class Library(Actions):
 
         return self._fresh(photo, lambda fh: previews.region(fh, centre, size))
 
+    def full_picture(self, photo: Photo) -> PILImage:
+        """``photo`` decoded whole at full resolution, upright, in RGB: for moving around it
+        at 1:1 (``core.media.previews.region_of``) without reading the file at each move."""
+        from core.media import previews
+
+        return self._fresh(photo, previews.full)
+
+    @staticmethod
+    def region_of(
+        picture: PILImage, centre: tuple[float, float], size: tuple[int, int]
+    ) -> PILImage:
+        """A ``size`` crop of a ``full_picture`` around ``centre``, as ``region`` reads it."""
+        from core.media import previews
+
+        return previews.region_of(picture, centre, size)
+
     def faces_of(self, photo: Photo) -> list[FaceCrop]:
         """The faces of ``photo``, each cropped (upright, at most ``FACE_CROP_SIDE`` pixels)
         with how many open eyes were found in it: the app's face close-ups."""

@@ -35,7 +35,7 @@ from core.models.actions import (
     PlanGroup,
     Skip,
 )
-from core.paths import is_below
+from core.paths import is_below, printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +239,13 @@ def root_names(roots: Sequence[str]) -> dict[str, str]:
 def check_destination(destination: str, roots: Sequence[str]) -> str | None:
     """Why ``destination`` cannot be a backup folder (it is a scanned root or holds one), or
     None. A destination inside a root is allowed: the caller excludes it from scans."""
+    existing = destination
+    while not os.path.lexists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        if existing == destination:
+            return "it is a file, not a folder"
+        return f"{printable(existing)} is a file, not a folder"
     for root in roots:
         if destination == root or is_below(root, [destination]) or destination == "/":
             return f"it is or holds the scanned folder {root}: backups would land among the photos"

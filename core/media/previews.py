@@ -9,7 +9,8 @@ for the scan) and in RGB:
   enough), then downscaled with Lanczos; a 12 MP JPEG never goes through a full decode.
 * ``region``: a crop at full resolution, for comparing two photos at 1:1. Its centre is given
   in fractions of the upright image, so the same centre on two photos of different sizes
-  shows the same part of the scene.
+  shows the same part of the scene. To move around one photo, decode it once with ``full``
+  and cut each region from that with ``region_of``.
 
 The file is sniffed (``core.media.formats``) and opened with imaging's decompression-bomb
 guard; anything unreadable raises ``AnalysisError`` with a reason ("not an image: text",
@@ -28,7 +29,7 @@ from core.media import formats, imaging
 from core.media.metadata import read_meta
 from core.models import DEFAULT_MAX_PIXELS
 
-__all__ = ["crop_box", "preview", "region"]
+__all__ = ["crop_box", "full", "preview", "region", "region_of"]
 
 _T = Image.Transpose
 # The transposes that undo each of imaging's orientation transposes.
@@ -81,10 +82,7 @@ def region(
     """A ``size`` (width, height) crop of the upright photo at full resolution, centred on
     ``centre`` (fractions 0..1 of the upright width and height) and moved to stay inside the
     photo; smaller than ``size`` where the photo is."""
-    if size[0] < 1 or size[1] < 1:
-        raise ValueError(f"size must be at least 1x1, not {size[0]}x{size[1]}")
-    if not all(math.isfinite(c) for c in centre):
-        raise ValueError(f"centre must be finite fractions, not {centre}")
+    _check_region(centre, size)
     fmt = formats.sniff_file(fh)
     with imaging.open_image(fh, fmt, max_pixels=max_pixels) as im:
         orientation = read_meta(im, fmt, *im.size).orientation
@@ -97,6 +95,33 @@ def region(
         imaging.load_pixels(im)
         crop = imaging.to_rgb(im.crop(raw))
     return crop if turn is None else crop.transpose(turn)
+
+
+def full(fh: BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The whole photo in ``fh`` at full resolution, upright, in RGB (for ``region_of``)."""
+    fmt = formats.sniff_file(fh)
+    with imaging.open_image(fh, fmt, max_pixels=max_pixels) as im:
+        orientation = read_meta(im, fmt, *im.size).orientation
+        imaging.load_pixels(im)
+        rgb = imaging.to_rgb(im)
+        if rgb is im:
+            rgb = im.copy()  # the file's image is closed on leaving
+    return imaging.upright(rgb, orientation, fmt)
+
+
+def region_of(
+    image: Image.Image, centre: tuple[float, float], size: tuple[int, int]
+) -> Image.Image:
+    """``region`` of a picture already decoded (``full``): no file is read."""
+    _check_region(centre, size)
+    return image.crop(crop_box(image.size, centre, size))
+
+
+def _check_region(centre: tuple[float, float], size: tuple[int, int]) -> None:
+    if size[0] < 1 or size[1] < 1:
+        raise ValueError(f"size must be at least 1x1, not {size[0]}x{size[1]}")
+    if not all(math.isfinite(c) for c in centre):
+        raise ValueError(f"centre must be finite fractions, not {centre}")
 
 
 def crop_box(

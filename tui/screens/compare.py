@@ -1,11 +1,14 @@
 """Compare at 1:1: the same part of two photos side by side at full resolution, to judge
 sharpness and noise the way one does in a photo editor's compare view. The arrow keys move
-the part shown; each move decodes the two regions in a worker."""
+the part shown. A worker decodes the two photos whole once (with "loading…" shown); each move
+then cuts the two regions from those pictures, also in a worker, while the last regions stay
+on screen. The pictures are let go when the screen closes."""
 
 from __future__ import annotations
 
 import os
 
+from PIL.Image import Image as PILImage
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,6 +42,7 @@ class CompareScreen(Screen[None]):
         self.photos = (keep, other)
         self.centre = (0.5, 0.5)
         self.regions: dict[str, Thumb] = {}
+        self.pictures: dict[str, PILImage | str] = {}  # path -> decoded whole, or why not
 
     def compose(self) -> ComposeResult:
         mode = self.app.preview_mode  # type: ignore[attr-defined]
@@ -56,7 +60,12 @@ class CompareScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_regions()
+        # the regions are as big as the previews: wait until the layout has sized them
+        self.call_after_refresh(self.refresh_regions)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.pictures:
+            self.call_after_refresh(self.refresh_regions)
 
     def region_size(self) -> tuple[int, int]:
         """Pixels per side of the region: as many as the preview can show at 1:1."""
@@ -69,21 +78,31 @@ class CompareScreen(Screen[None]):
 
     def refresh_regions(self) -> None:
         x, y = self.centre
+        decoded = all(p.path in self.pictures for p in self.photos)
         self.query_one("#compare-title", Static).update(
-            f"1:1 around {x:.0%} across, {y:.0%} down · arrows move · loading…"
+            f"1:1 around {x:.0%} across, {y:.0%} down · arrows move"
+            + ("" if decoded else " · loading…")
         )
-        for n in range(2):
-            self.query_one(f"#compare-{n}", PhotoPreview).show(None)
+        if not decoded:
+            for n in range(2):
+                self.query_one(f"#compare-{n}", PhotoPreview).show(None)
         self.load_regions(self.centre, self.region_size())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load_regions(self, centre: tuple[float, float], size: tuple[int, int]) -> None:
         library = self.app.library  # type: ignore[attr-defined]
         for photo in self.photos:
-            try:
-                thumb = Thumb(library.region(photo, centre, size), None)
-            except PhotosiftError as exc:
-                thumb = Thumb(None, str(exc))
+            picture = self.pictures.get(photo.path)
+            if picture is None:
+                try:
+                    picture = library.full_picture(photo)
+                except PhotosiftError as exc:
+                    picture = str(exc)
+                self.pictures[photo.path] = picture
+            if isinstance(picture, str):
+                thumb = Thumb(None, picture)
+            else:
+                thumb = Thumb(library.region_of(picture, centre, size), None)
             self.regions[photo.path] = thumb
             self.post_message(ThumbnailReady(photo.path))
 
@@ -105,3 +124,6 @@ class CompareScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self.pictures.clear()

@@ -382,11 +382,13 @@ class ReviewScreen(Screen[None]):
         try:
             change()
         except PhotosiftError as exc:
-            said = str(exc)
+            said = f"[b red]Refused:[/] {plain(str(exc))}"
+        else:
+            said = f"{said}; remembered, and regrouped."
         self.app.call_from_thread(self.after_verdict, said)
 
     def after_verdict(self, said: str) -> None:
-        self.say(f"{said}; remembered, and regrouped.")
+        self.say(said)
         if self.row is None:
             self.to_group(self._next_undecided())
         else:

@@ -81,6 +81,17 @@ def test_two_roots_of_the_same_name_get_folders_of_their_own(tmp_path, library):
     assert out.problems == ()
 
 
+@pytest.mark.parametrize("where", ["notes.txt", "notes.txt/backup"])
+def test_a_file_is_refused_as_the_backup_folder(tree, tmp_path, where):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    tree.library.accept()
+
+    with pytest.raises(PhotosiftError, match="is a file, not a folder"):
+        tree.library.plan(Mode.BACKUP, destination=str(tmp_path / where))
+
+    assert (tmp_path / "notes.txt").read_text() == "not a folder"
+
+
 def test_a_name_taken_in_the_backup_folder_gets_a_free_one(tree, tmp_path):
     dest = tmp_path / "backup"
     taken = dest / "photos/s1/small.jpg"

@@ -95,6 +95,21 @@ def test_region_of_a_turned_photo_is_cut_from_the_upright_image(orientation):
     assert np.array_equal(np.asarray(crop), np.asarray(upright.crop(box)))
 
 
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_full_is_the_upright_photo_and_region_of_cuts_what_region_reads(orientation):
+    data = encoded(
+        scene(3, (160, 100)), "JPEG", quality=90, exif=exif_bytes(orientation=orientation)
+    )
+    whole = previews.full(io.BytesIO(data))
+    assert whole.mode == "RGB"
+    assert np.array_equal(np.asarray(whole), np.asarray(full_decode(data)))
+    for centre, size in (((0.3, 0.7), (50, 30)), ((1.0, 0.0), (500, 20))):
+        from_file = previews.region(io.BytesIO(data), centre, size)
+        assert np.array_equal(
+            np.asarray(previews.region_of(whole, centre, size)), np.asarray(from_file)
+        )
+
+
 @pytest.mark.parametrize(
     ("centre", "box"),
     [
