@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import PhotosiftError
 from core.models.actions import Batch, BatchState, Mode, Plan
@@ -124,7 +124,16 @@ class ApplyScreen(Screen[None]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.app.busy = False  # type: ignore[attr-defined]
+        self.query_one(ProgressBar).display = False
         self.query_one("#apply-summary", Static).update(f"[b red]{plain(message.error)}[/]")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly is said, and no longer counts as running work
+        (the journal keeps what an apply did: ``photosift apply --resume`` finishes it)."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            names = {"apply_plan": "the apply", "undo_batch": "the undo", "make_plan": "planning"}
+            what = names.get(event.worker.name, event.worker.name or "the work")
+            self.post_message(WorkFailed(f"{what} failed: {event.worker.error!r}"))
 
     def action_go(self) -> None:
         plan = self.plan
