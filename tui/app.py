@@ -64,7 +64,6 @@ class PhotosiftApp(App[int]):
         from tui.screens.groups import GroupsScreen
         from tui.screens.scan import ScanScreen
 
-        self.collector.start()
         self.set_interval(0.25, self.collector.tick)
         self.push_screen(ScanScreen(self.paths) if self.paths else GroupsScreen())
 

@@ -19,6 +19,9 @@ not with the garbage. Textual itself pauses the collector during smooth scrollin
   ``pressing`` generation 1 passes went by since the last one (about 7,000 objects that
   survived each), idle or not.
 
+All of this starts with the first ``keep()``: until the app's data is loaded (the groups,
+read by a worker that makes a million objects on a big catalog) Python's own schedule is
+left alone, since a collection on the UI thread then would only look at the loading.
 ``stop()`` thaws everything and puts the collector's thresholds back as they were.
 """
 
@@ -51,6 +54,7 @@ class IdleCollector:
         self._saved: tuple[int, ...] | None = None
 
     def start(self) -> None:
+        """Take over the full collections (``keep()`` does it the first time)."""
         if self._saved is None:
             self._saved = gc.get_threshold()
             young, middle = self._saved[0], self._saved[1]
@@ -67,6 +71,7 @@ class IdleCollector:
         it as it is, without a collection; it counts as what a deep collection left."""
         gc.freeze()
         self._since_deep = 0
+        self.start()
 
     def touched(self) -> None:
         """A key or a mouse button: the person is busy; no collection now."""
@@ -74,6 +79,8 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect if it is time (see the module); True if it did."""
+        if self._saved is None:
+            return False  # not started: Python's own schedule
         quiet_for = self.clock() - self.last_input
         passes = gc.get_count()[2]  # generation 1 passes since the last collection
         deep = quiet_for >= self.deep_idle and (

@@ -251,8 +251,18 @@ class GroupsMixin:
             self.t.GroupMember, self.t.File, self.t.PhotoGroup, self.t.Root,
         )  # fmt: skip
         references = self.reference_folders()
+        # flat rows (named tuples), not three model objects a row: reading the groups of a
+        # big catalog is what the app waits for before its first screen
         query = (
-            Member.select(Member, File, PhotoGroup)
+            Member.select(
+                *File._meta.sorted_fields,
+                Member.relation.alias("m_relation"),
+                Member.similarity.alias("m_similarity"),
+                Member.burst.alias("m_burst"),
+                PhotoGroup.id.alias("g_id"),
+                PhotoGroup.tier.alias("g_tier"),
+                PhotoGroup.anchor.alias("g_anchor"),
+            )
             .join(File)
             .switch(Member)
             .join(PhotoGroup)
@@ -267,23 +277,23 @@ class GroupsMixin:
             query = query.where(Member.group.in_(sorted(wanted)))
         members: dict[int, list[GroupMember]] = defaultdict(list)
         bursts: dict[int, dict[int, list[GroupMember]]] = defaultdict(lambda: defaultdict(list))
-        heads: dict[int, Any] = {}
+        tiers: dict[int, str] = {}
         anchors: dict[int, str] = {}
         roots = dict(tuples(Root.select(Root.id, Root.path)))
-        for row in query:
-            photo = photo_from_row(row.file, roots.get(row.file.root_id))  # type: ignore[attr-defined]
+        for row in query.namedtuples():
+            photo = photo_from_row(row, roots.get(row.root))
             reference = is_below(photo.path, references)
-            member = GroupMember(photo, Tier(row.relation), row.similarity, reference)
-            gid = row.group.id
-            heads[gid] = row.group
+            member = GroupMember(photo, Tier(row.m_relation), row.m_similarity, reference)
+            gid = row.g_id
+            tiers[gid] = row.g_tier
             members[gid].append(member)
-            if row.group.anchor_id == row.file.id:  # type: ignore[attr-defined]
+            if row.g_anchor == row.id:
                 anchors[gid] = photo.path
-            if row.burst is not None:
-                bursts[gid][row.burst].append(member)
+            if row.m_burst is not None:
+                bursts[gid][row.m_burst].append(member)
         groups = [
             Group(
-                tier=Tier(heads[gid].tier),
+                tier=Tier(tiers[gid]),
                 anchor=anchors.get(gid, found[0].photo.path),
                 members=tuple(found),
                 bursts=tuple(_burst(frames) for _, frames in sorted(bursts[gid].items())),

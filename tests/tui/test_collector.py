@@ -33,7 +33,7 @@ def collector():
     clock = Clock()
     saved = gc.get_threshold()
     collector = IdleCollector(idle=0.3, deep_idle=2.0, deep_every=3, pressing=5, clock=clock)
-    collector.start()
+    collector.keep()
     gc.collect()  # no generation 1 pass left over from earlier tests
     yield collector, clock
     collector.stop()
@@ -41,8 +41,18 @@ def collector():
     assert gc.get_freeze_count() == 0
 
 
-def test_no_automatic_full_collection_while_it_runs(collector):
+def test_no_automatic_full_collection_once_the_data_is_kept(collector):
     assert gc.get_threshold()[2] == NEVER
+
+
+def test_nothing_changes_before_the_first_keep():
+    clock = Clock()
+    saved = gc.get_threshold()
+    collector = IdleCollector(clock=clock)
+    promote()
+    clock.now += 60
+    assert not collector.tick()
+    assert gc.get_threshold() == saved
 
 
 def test_it_waits_for_the_keys_to_stop(collector):
