@@ -280,7 +280,8 @@ class GroupsMixin:
         tiers: dict[int, str] = {}
         anchors: dict[int, str] = {}
         roots = dict(tuples(Root.select(Root.id, Root.path)))
-        for row in query.namedtuples():
+        rows: Iterable[Any] = query.namedtuples()
+        for row in rows:
             photo = photo_from_row(row, roots.get(row.root))
             reference = is_below(photo.path, references)
             member = GroupMember(photo, Tier(row.m_relation), row.m_similarity, reference)
