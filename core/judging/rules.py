@@ -93,7 +93,7 @@ def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo]) -> str:
     """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
     best = kept[0]
     if rule.name == "most-pixels":
-        return f"fewer pixels ({photo.megapixels:.1f} MP vs {best.megapixels:.1f} MP)"
+        return f"fewer pixels ({_pixels_vs(photo, best)})"
     if rule.name == "original-encoding":
         if photo.format in _LOSSLESS:
             return f"a lossless {photo.format} conversion of {best.name}"
@@ -141,8 +141,9 @@ def _most_pixels(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     smaller = [p for p in candidates if p not in kept]
     if not smaller:
         return kept, None
-    runner = max(_pixels(p) for p in smaller)
-    return kept, f"more pixels ({top / 1e6:.1f} MP vs {runner / 1e6:.1f} MP)"
+    winner = max(kept, key=_pixels)
+    runner = max(smaller, key=_pixels)
+    return kept, f"more pixels ({_pixels_vs(winner, runner)})"
 
 
 def _original_encoding(rule: Rule, candidates: list[Photo], context: Context) -> Step:
@@ -228,6 +229,14 @@ def _date(photo: Photo, earliest: int | None) -> datetime | None:
 
 def _pixels(photo: Photo) -> int:
     return (photo.width or 0) * (photo.height or 0)
+
+
+def _pixels_vs(one: Photo, other: Photo) -> str:
+    """ "1.1 MP vs 0.3 MP"; the two sizes in pixels where megapixels would read the same."""
+    a, b = f"{_pixels(one) / 1e6:.1f} MP", f"{_pixels(other) / 1e6:.1f} MP"
+    if a == b:
+        a, b = f"{one.width}x{one.height}", f"{other.width}x{other.height}"
+    return f"{a} vs {b}"
 
 
 def _jpeg_q(photo: Photo) -> int | None:

@@ -235,6 +235,18 @@ def test_reasons_say_why(tmp_path, original):
     assert advice.why[small.path] == "fewer pixels (0.3 MP vs 1.1 MP)"
 
 
+def test_a_reason_never_compares_two_equal_numbers(tmp_path, original):
+    # 0.35 and 0.27 MP: both "0.3 MP"
+    big = analysed(save(original.resize((680, 510)), tmp_path / "IMG_0007.JPG", quality=92))
+    smaller = analysed(save(original.resize((600, 450)), tmp_path / "IMG_0007_small.jpg"))
+
+    advice = recommend(group_of(smaller, big))
+
+    assert advice.best_file == big.path
+    assert "more pixels (680x510 vs 600x450)" in advice.recommendation
+    assert advice.why[smaller.path] == "fewer pixels (600x450 vs 680x510)"
+
+
 # -- bursts and faces ---------------------------------------------------------------------
 
 
