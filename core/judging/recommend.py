@@ -197,7 +197,7 @@ def _choose(
             reasons.append(reason)
             for photo in candidates:
                 if photo not in narrowed:
-                    why.setdefault(photo.path, rules.why_dropped(rule, photo, narrowed))
+                    why.setdefault(photo.path, rules.why_dropped(rule, photo, narrowed, context))
         candidates = narrowed
     best = min(candidates, key=lambda p: (-scores.get(p.path, 0.0), p.path))
     if len(candidates) > 1:

@@ -21,6 +21,7 @@ store or any UI.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -89,10 +90,15 @@ def apply(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     return (kept, reason) if kept else (candidates, None)
 
 
-def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo]) -> str:
+def why_dropped(
+    rule: Rule, photo: Photo, kept: Sequence[Photo], context: Context | None = None
+) -> str:
     """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
     best = kept[0]
     if rule.name == "most-pixels":
+        usual = _usual_proportions(context.group) if context is not None else None
+        if _pixels(photo) >= _pixels(best) and usual is not None:
+            return f"less picture: {_misshapen(photo, usual)}"
         return f"fewer pixels ({_pixels_vs(photo, best)})"
     if rule.name == "original-encoding":
         if photo.format in _LOSSLESS:
@@ -136,14 +142,64 @@ def _not_ai(rule: Rule, candidates: list[Photo], context: Context) -> Step:
 
 
 def _most_pixels(rule: Rule, candidates: list[Photo], context: Context) -> Step:
-    top = max(_pixels(p) for p in candidates)
-    kept = [p for p in candidates if _pixels(p) >= 0.98 * top]
+    """The files with the most pixels of picture: a file whose proportions are not those most
+    of its group share was stretched or cut, and its pixels are counted down by as much (a
+    copy stretched 1.3x wide has 1.3x the pixels of its original, and no more picture)."""
+    usual = _usual_proportions(context.group)
+
+    def picture(photo: Photo) -> float:
+        return _pixels(photo) / _misfit(photo, usual)
+
+    top = max(picture(p) for p in candidates)
+    kept = [p for p in candidates if picture(p) >= 0.98 * top]
     smaller = [p for p in candidates if p not in kept]
     if not smaller:
         return kept, None
-    winner = max(kept, key=_pixels)
+    winner = max(kept, key=lambda p: (_misfit(p, usual) == 1.0, picture(p)))
     runner = max(smaller, key=_pixels)
+    if usual is not None and _pixels(runner) >= _pixels(winner):
+        return kept, f"more picture ({winner.width}x{winner.height}; {_misshapen(runner, usual)})"
     return kept, f"more pixels ({_pixels_vs(winner, runner)})"
+
+
+_SAME_SHAPE = 0.02  # proportions within 2% of each other are the same
+
+
+def _proportions(photo: Photo) -> float:
+    """Long side over short side (a turned copy has the proportions of its original)."""
+    w, h = photo.width or 0, photo.height or 0
+    return max(w, h) / min(w, h) if min(w, h) else 1.0
+
+
+def _usual_proportions(group: Sequence[Photo]) -> float | None:
+    """The proportions most files of ``group`` share (within 2%), if more share them than
+    any others; None when no proportion has a majority over the rest (two files, 4:3 and
+    16:9: nothing tells which one was stretched)."""
+    shapes = [_proportions(p) for p in group if p.width and p.height]
+    counts = sorted(
+        ((sum(abs(math.log(o / s)) <= _SAME_SHAPE for o in shapes), s) for s in shapes),
+        reverse=True,
+    )
+    if not counts:
+        return None
+    best, shape = counts[0]
+    rivals = [n for n, s in counts if abs(math.log(s / shape)) > _SAME_SHAPE]
+    return shape if best >= 2 and (not rivals or best > max(rivals)) else None
+
+
+def _misfit(photo: Photo, usual: float | None) -> float:
+    """How far (>= 1) ``photo``'s proportions are from the group's usual ones."""
+    if usual is None:
+        return 1.0
+    off = abs(math.log(_proportions(photo) / usual))
+    return math.exp(off) if off > _SAME_SHAPE else 1.0
+
+
+def _misshapen(photo: Photo, usual: float) -> str:
+    return (
+        f"{photo.width}x{photo.height} is {_proportions(photo):.2f}:1 where the group is "
+        f"{usual:.2f}:1, stretched or cut"
+    )
 
 
 def _original_encoding(rule: Rule, candidates: list[Photo], context: Context) -> Step:

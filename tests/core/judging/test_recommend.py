@@ -247,6 +247,50 @@ def test_a_reason_never_compares_two_equal_numbers(tmp_path, original):
     assert advice.why[smaller.path] == "fewer pixels (600x450 vs 680x510)"
 
 
+def test_a_stretched_copy_does_not_win_on_its_extra_pixels(tmp_path, original):
+    # 1200x900 (4:3), a q80 re-save, a 75% copy, and a copy stretched 1.3x wide: 1560x900
+    camera = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
+    resave = analysed(save(original, tmp_path / "Edits/IMG_0007.jpg", quality=80))
+    small = analysed(save(resized(original, 0.75), tmp_path / "IMG_0007_small.jpg"))
+    wide = original.resize((1560, 900))
+    stretched = analysed(save(wide, tmp_path / "Downloads/wide.jpg", quality=92))
+
+    advice = recommend(group_of(stretched, small, resave, camera))
+
+    # its picture is the camera file's (1.4 MP over 1.3): a tie that provenance decides
+    assert advice.best_file == camera.path
+    assert advice.why[stretched.path] == "a copy or edit of IMG_0007.JPG"
+    assert "1.4 MP" not in advice.recommendation
+
+
+def test_a_stretched_copy_loses_to_a_bigger_original_and_the_reason_says_why(
+    tmp_path, original
+):
+    camera = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
+    resave = analysed(save(original, tmp_path / "Edits/IMG_0007.jpg", quality=80))
+    # shrunk to 90%, then stretched 1.4x wide: more pixels than the camera file, less picture
+    wide = analysed(save(original.resize((1512, 810)), tmp_path / "wide.jpg", quality=92))
+
+    advice = recommend(group_of(wide, resave, camera))
+
+    assert advice.best_file == camera.path
+    assert advice.why[wide.path] == (
+        "less picture: 1512x810 is 1.87:1 where the group is 1.33:1, stretched or cut"
+    )
+    assert "more picture (1200x900; 1512x810 is 1.87:1" in advice.recommendation
+
+
+def test_two_files_of_other_proportions_are_judged_on_their_pixels(tmp_path, original):
+    camera = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
+    wide = analysed(save(original.resize((1560, 900)), tmp_path / "wide.jpg", quality=92))
+
+    advice = recommend(group_of(camera, wide))
+
+    # nothing tells which of the two was stretched: the larger one is kept, as before
+    assert advice.best_file == wide.path
+    assert advice.why[camera.path] == "fewer pixels (1.1 MP vs 1.4 MP)"
+
+
 # -- bursts and faces ---------------------------------------------------------------------
 
 
