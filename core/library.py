@@ -409,11 +409,31 @@ class Library(Actions):
         reporter = Reporter(on_progress, should_stop)
         stale = self._check_files(groups, reporter)
         fine, faces = self._measure(groups, chosen.faces, stale, reporter)
+        pictures = self._picture_boxes(groups)
         judged = []
         for group in groups:
-            advice = recommend(group, options, fine_sharpness=fine, faces=faces, stale=stale)
+            advice = recommend(
+                group, options, fine_sharpness=fine, faces=faces, stale=stale, pictures=pictures
+            )
             judged.append(Judged(advice.apply(group), advice))
         return judged
+
+    def _picture_boxes(
+        self, groups: Sequence[Group]
+    ) -> dict[str, tuple[float, float, float, float]]:
+        """path -> the picture's box inside its border, in fractions of the photo, found on
+        its stored thumbnail (only the files with a border are listed)."""
+        from core.analysis.content import content_box
+        from core.analysis.hashing import THUMB_SIZE, thumb_from_bytes
+
+        thumbs = self.catalog.thumbnails([m.photo.path for g in groups for m in g.members])
+        boxes = {}
+        for path, data in thumbs.items():
+            box = content_box(thumb_from_bytes(data))
+            if box != (0, 0, THUMB_SIZE, THUMB_SIZE):
+                left, top, right, bottom = (side / THUMB_SIZE for side in box)
+                boxes[path] = (left, top, right, bottom)
+        return boxes
 
     def _check_files(self, groups: Sequence[Group], reporter: Reporter) -> dict[str, str]:
         """path -> why, for the files of ``groups`` that are not as scanned any more."""

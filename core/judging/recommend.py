@@ -59,10 +59,13 @@ def recommend(
     fine_sharpness: Mapping[str, float] | None = None,
     faces: Mapping[str, Faces] | None = None,
     stale: Mapping[str, str] | None = None,
+    pictures: Mapping[str, tuple[float, float, float, float]] | None = None,
 ) -> Recommendation:
     """The recommendation for ``group``. ``stale`` maps the files that are no longer as
     scanned (missing, changed) to why: they are left out of everything, never kept and never
-    proposed for backup, and a group whose keep is among them gets a new one from the rest."""
+    proposed for backup, and a group whose keep is among them gets a new one from the rest.
+    ``pictures`` maps files with a border to their picture's box inside it, in fractions
+    (left, top, right, bottom; ``core.analysis.content``)."""
     stale = (
         {m.photo.path: stale[m.photo.path] for m in group.members if m.photo.path in stale}
         if stale
@@ -92,7 +95,7 @@ def recommend(
         if m.photo.path not in stale and (m.reference or rules.protected(options.rules, m.photo))
     }
     candidates = [p for p in photos if p.path in kept_anyway] or photos
-    best, reasons, why = _choose(candidates, photos, verdicts, scores, options)
+    best, reasons, why = _choose(candidates, photos, verdicts, scores, options, pictures or {})
     by_path = {p.path: p for p in photos}
     burst_keeps = tuple(
         _burst_keep(b, by_path, fine_sharpness or {}, faces, options) for b in group.bursts
@@ -183,9 +186,11 @@ def _choose(
     verdicts: Mapping[str, ai.AIVerdict],
     scores: Mapping[str, float],
     options: JudgeOptions,
+    pictures: Mapping[str, tuple[float, float, float, float]],
 ) -> tuple[Photo, list[str], dict[str, str]]:
     context = rules.Context(
         group=group,
+        pictures=pictures,
         is_ai=lambda p: verdicts[p.path].is_ai_enhanced,
         earliest_year=rules.earliest_year(options.rules),
     )

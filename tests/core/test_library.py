@@ -343,3 +343,29 @@ def test_a_group_whose_files_are_all_gone_has_no_keep(photos):
     assert judged.group.keep is None
     assert judged.recommendation.potential_savings == 0
     assert judged.recommendation.recommendation.startswith("nothing to keep")
+
+
+def test_a_copy_with_a_frame_is_not_kept_for_its_extra_pixels(tmp_path):
+    from PIL import ImageOps
+
+    root = tmp_path / "photos"
+    original = scene(21, (1200, 800))
+    save(original, root / "DCIM/IMG_2001.JPG", quality=92)
+    save(original, root / "Edits/IMG_2001.jpg", quality=80)
+    framed = ImageOps.expand(original, border=60, fill="white")  # 1320x920: 1.2 MP vs 0.96
+    save(framed, root / "Instagram/IMG_2001.jpg", quality=92)
+    for days, name in enumerate(
+        ("DCIM/IMG_2001.JPG", "Edits/IMG_2001.jpg", "Instagram/IMG_2001.jpg")
+    ):
+        stamp = 1_690_000_000 + days * 86_400  # the copies were made after the photo
+        os.utime(root / name, (stamp, stamp))
+    with Library(str(tmp_path / "catalog.sqlite3")) as library:
+        library.scan([str(root)], ScanOptions(workers=1))
+        (group,) = library.groups().groups
+        (judged,) = library.judge([group])
+
+    advice = judged.recommendation
+    assert advice.best_file == str(root / "DCIM/IMG_2001.JPG")
+    # the same picture in a frame: a tie on pixels of picture, which provenance decides
+    assert advice.why[str(root / "Instagram/IMG_2001.jpg")] == "a copy or edit of IMG_2001.JPG"
+    assert "more pixels" not in advice.recommendation
