@@ -263,9 +263,7 @@ def test_a_stretched_copy_does_not_win_on_its_extra_pixels(tmp_path, original):
     assert "1.4 MP" not in advice.recommendation
 
 
-def test_a_stretched_copy_loses_to_a_bigger_original_and_the_reason_says_why(
-    tmp_path, original
-):
+def test_a_stretched_copy_loses_to_a_bigger_original_and_the_reason_says_why(tmp_path, original):
     camera = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
     resave = analysed(save(original, tmp_path / "Edits/IMG_0007.jpg", quality=80))
     # shrunk to 90%, then stretched 1.4x wide: more pixels than the camera file, less picture
