@@ -509,13 +509,6 @@ class Library(Actions):
 
         return self._fresh(photo, lambda fh: previews.preview(fh, max_side))
 
-    def region(self, photo: Photo, centre: tuple[float, float], size: tuple[int, int]) -> PILImage:
-        """A ``size`` crop of ``photo`` at full resolution around ``centre`` (fractions of the
-        upright image's width and height): the app's compare at 1:1."""
-        from core.media import previews
-
-        return self._fresh(photo, lambda fh: previews.region(fh, centre, size))
-
     def full_picture(self, photo: Photo) -> PILImage:
         """``photo`` decoded whole at full resolution, upright, in RGB: for moving around it
         at 1:1 (``core.media.previews.region_of``) without reading the file at each move."""
@@ -527,7 +520,7 @@ class Library(Actions):
     def region_of(
         picture: PILImage, centre: tuple[float, float], size: tuple[int, int]
     ) -> PILImage:
-        """A ``size`` crop of a ``full_picture`` around ``centre``, as ``region`` reads it."""
+        """A ``size`` crop of a ``full_picture`` around ``centre`` (fractions of its sides)."""
         from core.media import previews
 
         return previews.region_of(picture, centre, size)
