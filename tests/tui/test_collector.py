@@ -95,3 +95,23 @@ def test_a_deep_collection_frees_cycles_that_were_frozen(collector):
     assert collector.tick()
     assert collector.deep_collections == 1
     assert ref() is None
+
+
+async def test_the_app_takes_over_the_full_collections_and_gives_them_back(tmp_path):
+    from core.library import Library
+    from tests.images import scenes_with_copies
+    from tests.tui.test_app import SIZE, make_app, settle
+
+    photos = tmp_path / "photos"
+    scenes_with_copies(photos)
+    db = str(tmp_path / "catalog.sqlite3")
+    with Library(db) as library:
+        library.scan([str(photos)])
+    before = gc.get_threshold()
+    app = make_app(db, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # the groups are loaded: the app's schedule runs
+        assert gc.get_threshold()[2] == NEVER
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
