@@ -53,9 +53,6 @@ class ApplyScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("file", key="file")
-        table.add_column("to", key="to")
         self.query_one(ProgressBar).display = False
         self.show_mode()
         self.query_one(DataTable).focus()
@@ -87,6 +84,7 @@ class ApplyScreen(Screen[None]):
 
     def action_plan(self) -> None:
         self.plan = None
+        self.fill_plan()  # no rows of an earlier plan while this one is made (or refused)
         self.query_one("#apply-summary", Static).update("Making the plan…")
         self.make_plan(self.mode, self.query_one("#backup-folder", Input).value.strip())
 
@@ -101,12 +99,24 @@ class ApplyScreen(Screen[None]):
             return
         self.post_message(PlanMade(plan))
 
+    def fill_plan(self) -> None:
+        """The plan's moves, in two columns of half the screen each: fixed widths, so the
+        table never shows itself before measuring its cells (it cut every path short)."""
+        table = self.query_one("#plan", DataTable)
+        width = max(20, self.size.width - 4) // 2 - 2  # the table's padding and scroll bar
+        table.clear(columns=True)
+        table.add_column("file", width=width, key="file")
+        table.add_column("to", width=width, key="to")
+        for move in self.plan.moves[:_LISTED] if self.plan else ():
+            table.add_row(plain(move.source), plain(move.target) if move.target else "trash")
+
+    def on_resize(self) -> None:
+        if self.plan is not None:
+            self.fill_plan()
+
     def on_plan_made(self, message: PlanMade) -> None:
         plan = self.plan = message.plan
-        table = self.query_one(DataTable)
-        table.clear()
-        for move in plan.moves[:_LISTED]:
-            table.add_row(plain(move.source), plain(move.target) if move.target else "trash")
+        self.fill_plan()
         lines = []
         if plan.files:
             where = plain(plan.destination) if plan.destination else "the trash"
