@@ -25,6 +25,10 @@ _STRIP = 6  # photos in the filmstrip
 _STRIP_MIN_HEIGHT = 32  # terminal rows below which the filmstrip gives its room to the rest
 
 
+# fixed widths: a table measuring its cells shows a frame with every column cut short first
+_MEMBER_COLUMNS = {"decision": 9, "role": 14, "file": 40, "pixels": 10, "size": 9, "score": 6}
+
+
 class ReviewScreen(Screen[None]):
     """Review: one group, photo by photo"""
 
@@ -80,8 +84,8 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name in ("decision", "role", "file", "pixels", "size", "score"):
-            table.add_column(name, key=name)
+        for name, width in _MEMBER_COLUMNS.items():
+            table.add_column(name, key=name, width=width)
         self.show_group()
 
     # -- showing -----------------------------------------------------------------------------
