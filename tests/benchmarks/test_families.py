@@ -15,6 +15,8 @@ Run with::
 
     python -m pytest -m benchmark tests/benchmarks/test_families.py -s
 
+(``PHOTOSIFT_BENCH_FAMILIES=SOURCES,SEED`` builds another corpus; the default is 12,1.)
+
 The generator's checks are fast and run by default.
 """
 
@@ -24,6 +26,7 @@ import hashlib
 import io
 import itertools
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -39,7 +42,7 @@ from tests import families
 from tests.families import FAMILIES, NEAR, Made, Truth, build, family_rng
 from tests.images import scene
 
-SOURCES, SEED = 12, 1
+SOURCES, SEED = (int(n) for n in os.environ.get("PHOTOSIFT_BENCH_FAMILIES", "12,1").split(","))
 
 # -- the generator --------------------------------------------------------------------------
 
