@@ -193,7 +193,7 @@ def _choose(
         pictures=pictures,
         is_ai=lambda p: verdicts[p.path].is_ai_enhanced,
         earliest_year=rules.earliest_year(options.rules),
-    )
+    ).with_usual()
     reasons: list[str] = []
     why: dict[str, str] = {}
     for rule in options.rules:

@@ -24,7 +24,7 @@ import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.errors import PhotosiftError
@@ -78,6 +78,11 @@ class Context:
     earliest_year: int | None = None
     # path -> the picture's box inside its border, in fractions (left, top, right, bottom)
     pictures: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    usual: float | None = None  # the proportions most of the group shares (``with_usual``)
+
+    def with_usual(self) -> Context:
+        """This context with ``usual`` found from its group (once: the rules read it)."""
+        return replace(self, usual=_usual_proportions(self))
 
 
 Step = tuple[list[Photo], str | None]  # the candidates left, and why (None: nothing decided)
@@ -92,15 +97,12 @@ def apply(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     return (kept, reason) if kept else (candidates, None)
 
 
-def why_dropped(
-    rule: Rule, photo: Photo, kept: Sequence[Photo], context: Context | None = None
-) -> str:
+def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo], context: Context) -> str:
     """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
     best = kept[0]
     if rule.name == "most-pixels":
-        if context is not None and _pixels(photo) >= _pixels(best):
-            usual = _usual_proportions(context.group, context)
-            return f"less picture: {_less_picture(photo, usual, context)}"
+        if _pixels(photo) >= _pixels(best):
+            return f"less picture: {_less_picture(photo, context)}"
         return f"fewer pixels ({_pixels_vs(photo, best)})"
     if rule.name == "original-encoding":
         if photo.format in _LOSSLESS:
@@ -147,25 +149,24 @@ def _most_pixels(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     """The files with the most pixels of picture: a file whose proportions are not those most
     of its group share was stretched or cut, and its pixels are counted down by as much (a
     copy stretched 1.3x wide has 1.3x the pixels of its original, and no more picture)."""
-    usual = _usual_proportions(context.group, context)
 
     def picture(photo: Photo) -> float:
-        return _picture_pixels(photo, context, usual)
+        return _picture_pixels(photo, context)
 
     top = max(picture(p) for p in candidates)
     kept = [p for p in candidates if picture(p) >= 0.98 * top]
     smaller = [p for p in candidates if p not in kept]
     if not smaller:
         return kept, None
-    winner = max(kept, key=lambda p: (_misfit(p, usual, context) == 1.0, picture(p)))
+    winner = max(kept, key=lambda p: (_misfit(p, context) == 1.0, picture(p)))
     runner = max(smaller, key=_pixels)
     if _pixels(runner) >= _pixels(winner):
-        why = _less_picture(runner, usual, context)
+        why = _less_picture(runner, context)
         return kept, f"more picture ({winner.width}x{winner.height}; {why})"
     return kept, f"more pixels ({_pixels_vs(winner, runner)})"
 
 
-def _less_picture(photo: Photo, usual: float | None, context: Context) -> str:
+def _less_picture(photo: Photo, context: Context) -> str:
     """Why ``photo``'s pixels are not all picture: a border, proportions not the group's."""
     parts = []
     w, h = _picture_size(photo, context)
@@ -173,43 +174,43 @@ def _less_picture(photo: Photo, usual: float | None, context: Context) -> str:
         parts.append(
             f"{photo.width}x{photo.height} of which {1 - w * h / _pixels(photo):.0%} is border"
         )
-    if usual is not None and _misfit(photo, usual, context) > 1.0:
-        parts.append(_misshapen(photo, usual, context))
+    if _misfit(photo, context) > 1.0:
+        parts.append(_misshapen(photo, context))
     return "; ".join(parts) or f"{photo.width}x{photo.height}"
 
 
 _SAME_SHAPE = 0.02  # proportions within 2% of each other are the same
 
 
-def _picture_pixels(photo: Photo, context: Context, usual: float | None) -> float:
+def _picture_pixels(photo: Photo, context: Context) -> float:
     """The pixels of ``photo``'s picture: its border left out, and counted down by as much as
     its proportions are off the group's usual ones (stretched or cut)."""
     w, h = _picture_size(photo, context)
-    return w * h / _misfit(photo, usual, context)
+    return w * h / _misfit(photo, context)
 
 
-def _picture_size(photo: Photo, context: Context | None = None) -> tuple[float, float]:
+def _picture_size(photo: Photo, context: Context) -> tuple[float, float]:
     """The width and height of ``photo``'s picture: inside its border, if it has one."""
     w, h = photo.width or 0, photo.height or 0
-    box = context.pictures.get(photo.path) if context is not None else None
+    box = context.pictures.get(photo.path)
     if box is None:
         return float(w), float(h)
     left, top, right, bottom = box
     return w * (right - left), h * (bottom - top)
 
 
-def _proportions(photo: Photo, context: Context | None = None) -> float:
+def _proportions(photo: Photo, context: Context) -> float:
     """Long side over short side of the picture (a turned copy has the proportions of its
     original; a border is not counted)."""
     w, h = _picture_size(photo, context)
     return max(w, h) / min(w, h) if min(w, h) else 1.0
 
 
-def _usual_proportions(group: Sequence[Photo], context: Context | None = None) -> float | None:
-    """The proportions most files of ``group`` share (within 2%), if more share them than
+def _usual_proportions(context: Context) -> float | None:
+    """The proportions most files of the group share (within 2%), if more share them than
     any others; None when no proportion has a majority over the rest (two files, 4:3 and
     16:9: nothing tells which one was stretched)."""
-    shapes = [_proportions(p, context) for p in group if p.width and p.height]
+    shapes = [_proportions(p, context) for p in context.group if p.width and p.height]
     counts = sorted(
         ((sum(abs(math.log(o / s)) <= _SAME_SHAPE for o in shapes), s) for s in shapes),
         reverse=True,
@@ -221,19 +222,19 @@ def _usual_proportions(group: Sequence[Photo], context: Context | None = None) -
     return shape if best >= 2 and (not rivals or best > max(rivals)) else None
 
 
-def _misfit(photo: Photo, usual: float | None, context: Context | None = None) -> float:
+def _misfit(photo: Photo, context: Context) -> float:
     """How far (>= 1) ``photo``'s proportions are from the group's usual ones."""
-    if usual is None:
+    if context.usual is None:
         return 1.0
-    off = abs(math.log(_proportions(photo, context) / usual))
+    off = abs(math.log(_proportions(photo, context) / context.usual))
     return math.exp(off) if off > _SAME_SHAPE else 1.0
 
 
-def _misshapen(photo: Photo, usual: float, context: Context | None = None) -> str:
+def _misshapen(photo: Photo, context: Context) -> str:
     w, h = _picture_size(photo, context)
     return (
         f"{round(w)}x{round(h)} is {_proportions(photo, context):.2f}:1 where the group is "
-        f"{usual:.2f}:1, stretched or cut"
+        f"{context.usual:.2f}:1, stretched or cut"
     )
 
 
@@ -260,14 +261,13 @@ def _original_encoding(rule: Rule, candidates: list[Photo], context: Context) ->
 
 
 def _prefer_originals(rule: Rule, candidates: list[Photo], context: Context) -> Step:
-    usual = _usual_proportions(context.group, context)
-    size = max(_picture_pixels(p, context, usual) for p in candidates)
+    size = max(_picture_pixels(p, context) for p in candidates)
     # copies with as much picture; heavy re-saves (JPEG quality < 50) are left out: their
     # compression artefacts distort the very metrics compared
     relatives = [
         p
         for p in context.group
-        if _picture_pixels(p, context, usual) >= 0.98 * size
+        if _picture_pixels(p, context) >= 0.98 * size
         and not context.is_ai(p)
         and (_jpeg_q(p) or 100) >= 50
     ]
