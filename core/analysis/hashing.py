@@ -65,11 +65,11 @@ def difference_hash(thumb: np.ndarray) -> int:
     return _pack(small[:, 1:] > small[:, :-1])
 
 
-def _zoom_matrix(zoom: float) -> np.ndarray:
-    """Rows of bilinear weights that enlarge the centre ``zoom`` of a row back to full length
-    (the same mapping as a warp about the centre by 1/zoom)."""
-    centre = (THUMB_SIZE - 1) / 2.0
-    source = centre + (np.arange(THUMB_SIZE) - centre) * zoom
+def _span_matrix(start: float, length: float) -> np.ndarray:
+    """Rows of bilinear weights that enlarge the span [``start``, ``start`` + ``length``] of a
+    row (in fractions of its length) back to full length."""
+    source = (start + (np.arange(THUMB_SIZE) + 0.5) / THUMB_SIZE * length) * THUMB_SIZE - 0.5
+    source = np.clip(source, 0.0, THUMB_SIZE - 1.0)
     lower = np.clip(np.floor(source).astype(int), 0, THUMB_SIZE - 2)
     weight = source - lower
     matrix = np.zeros((THUMB_SIZE, THUMB_SIZE))
@@ -80,21 +80,37 @@ def _zoom_matrix(zoom: float) -> np.ndarray:
 
 
 @functools.cache
-def _projection(zoom: float) -> np.ndarray:
-    return _DCT_ROWS @ _HALVE @ _zoom_matrix(zoom)
+def _projection(start: float, length: float) -> np.ndarray:
+    return _DCT_ROWS @ _HALVE @ _span_matrix(start, length)
+
+
+def span_projection(start: float, length: float) -> np.ndarray:
+    """The 8x64 matrix that takes a thumbnail's line to the weighted low frequencies of its
+    span [``start``, ``start`` + ``length``] (fractions), enlarged to the full line."""
+    return _projection(round(start, 6), round(length, 6))
 
 
 def low_frequencies(thumbs: np.ndarray, zooms: tuple[float, ...] = (1.0,)) -> np.ndarray:
     """The weighted 8x8 low-frequency DCT blocks of a stack of ``THUMB_SIZE`` square
     thumbnails (n, 64, 64), each first zoomed into its centre by each of ``zooms``; returns
     shape (n, len(zooms), 8, 8). Block [u, v]: u counts vertical, v horizontal frequency."""
+    boxes = tuple(((1 - z) / 2, (1 - z) / 2, (1 + z) / 2, (1 + z) / 2) for z in zooms)
+    return low_frequencies_of_boxes(thumbs, boxes)
+
+
+def low_frequencies_of_boxes(
+    thumbs: np.ndarray, boxes: tuple[tuple[float, float, float, float], ...]
+) -> np.ndarray:
+    """Like ``low_frequencies``, of the ``boxes`` (left, top, right, bottom, in fractions)
+    of each thumbnail, each enlarged to the full square: shape (n, len(boxes), 8, 8)."""
     stack = np.asarray(thumbs, dtype=np.float64).reshape(-1, THUMB_SIZE, THUMB_SIZE)
     count = len(stack)
-    out = np.empty((count, len(zooms), _LOW, _LOW))
-    for index, zoom in enumerate(zooms):
-        rows = _projection(zoom)  # (8, 64)
-        right = (stack.reshape(-1, THUMB_SIZE) @ rows.T).reshape(count, THUMB_SIZE, _LOW)
-        both = rows @ right.transpose(1, 0, 2).reshape(THUMB_SIZE, -1)  # (8, n*8)
+    out = np.empty((count, len(boxes), _LOW, _LOW))
+    for index, (left, top, right, bottom) in enumerate(boxes):
+        columns = span_projection(left, right - left)  # (8, 64)
+        rows = span_projection(top, bottom - top)
+        right_ = (stack.reshape(-1, THUMB_SIZE) @ columns.T).reshape(count, THUMB_SIZE, _LOW)
+        both = rows @ right_.transpose(1, 0, 2).reshape(THUMB_SIZE, -1)  # (8, n*8)
         out[:, index] = both.reshape(_LOW, count, _LOW).transpose(1, 0, 2)
     return out
 

@@ -36,7 +36,7 @@ _STRICTER_PER_BIT = 0.03
 # The fine alignment search added at most 0.15 to a pair's first figure on the benchmark
 # corpora; pairs further than this below what they need are not searched.
 _SEARCH_GAIN = 0.3
-_PLAIN = similarity.Alignment()
+_PLAIN = similarity.PLAIN
 
 
 class Matcher:
@@ -53,6 +53,7 @@ class Matcher:
         self.options = options
         self.reporter = reporter
         self.thumbs = self._load(load_thumbs)
+        self.aspects = np.array([_aspect(p) for p in reps], np.float64)
         self.flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
         self.variants = self._fingerprint()
         self.bursts = self._burst_runs()
@@ -77,7 +78,8 @@ class Matcher:
         for start in range(0, len(self.reps), _LOAD_CHUNK):
             self.reporter.step(start)
             chunk = self.thumbs[start : start + _LOAD_CHUNK]
-            out[start : start + len(chunk)] = similarity.variant_phashes(chunk)
+            aspects = self.aspects[start : start + _LOAD_CHUNK]
+            out[start : start + len(chunk)] = similarity.variant_phashes(chunk, aspects)
         return out
 
     # -- candidates ---------------------------------------------------------------------
@@ -115,14 +117,14 @@ class Matcher:
         live = np.flatnonzero(~self.flat)
         if len(live) < 2:
             return {}
-        centre = similarity.CENTRE_VIEW * similarity.DIHEDRAL
+        centre = similarity.CENTRE_COLUMN
         found: dict[tuple[int, int], tuple[int, Alignment]] = {}
         searches = (
-            (self.variants[live], self.variants[live, 0], similarity.Alignment.from_variant),
+            (self.variants[live], self.variants[live, 0], self._alignment),
             (
                 self.variants[live, centre : centre + similarity.DIHEDRAL],
                 self.variants[live, centre],
-                _turn_only,
+                lambda column, a: similarity.Alignment.turned(column),
             ),
         )
         self.reporter.phase(Phase.SEARCHING)
@@ -140,13 +142,17 @@ class Matcher:
             ):
                 a, b = int(live[q // per_photo]), int(live[i])
                 if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
-                    found[(a, b)] = (d, alignment_of(q % per_photo))
+                    found[(a, b)] = (d, alignment_of(q % per_photo, a))
         # one direction per pair: the closer one
         return {
             (a, b): hit
             for (a, b), hit in found.items()
             if (b, a) not in found or (hit[0], a) < (found[(b, a)][0], b)
         }
+
+    def _alignment(self, column: int, photo: int) -> Alignment:
+        """What hash ``column`` of representative ``photo`` stands for."""
+        return similarity.Alignment.from_variant(column, float(self.aspects[photo]))
 
     def _searched(self, done: int, total: int) -> None:
         self.reporter.total = total
@@ -178,7 +184,7 @@ class Matcher:
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - lives as long as one grouping run
     def _prepared(self, i: int) -> similarity.Prepared:
-        return similarity.prepare(self.thumbs[i])
+        return similarity.prepare(self.thumbs[i], float(self.aspects[i]))
 
     def _verify(self, a: int, b: int, alignment: Alignment, needed: float) -> float:
         """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``; the plain
@@ -204,14 +210,14 @@ class Matcher:
             back = np.bitwise_count(self.variants[b] ^ self.variants[a, 0])
             needed = self.required(a, b)
             if there.min() <= back.min():
-                self._verify(a, b, similarity.Alignment.from_variant(int(there.argmin())), needed)
+                self._verify(a, b, self._alignment(int(there.argmin()), a), needed)
             else:
-                self._verify(b, a, similarity.Alignment.from_variant(int(back.argmin())), needed)
+                self._verify(b, a, self._alignment(int(back.argmin()), b), needed)
         return self._scores[key]
 
     def distance(self, a: int, b: int) -> int:
         """The closest any variant of one comes to the other's plain or centre pHash."""
-        centre = similarity.CENTRE_VIEW * similarity.DIHEDRAL
+        centre = similarity.CENTRE_COLUMN
         va, vb = self.variants[a], self.variants[b]
         return int(
             min(
@@ -234,9 +240,11 @@ class Matcher:
         return a == b or self.score(a, b) >= self.required(a, b)
 
 
-def _turn_only(k: int) -> Alignment:
-    """The alignment of a centre-to-centre match: dihedral ``k``, same scale."""
-    return similarity.Alignment(k=k)
+def _aspect(photo: Photo) -> float:
+    """Width / height as displayed; square when unknown."""
+    if photo.width and photo.height:
+        return photo.width / photo.height
+    return 1.0
 
 
 def _runs(frames: list[tuple[float, int]], gap: float) -> Iterable[list[tuple[float, int]]]:

@@ -26,13 +26,12 @@ def test_first_variant_is_the_plain_phash(base):
     assert int(similarity.variant_phashes(base[None])[0, 0]) == hashing.perceptual_hash(base)
 
 
+@pytest.mark.parametrize("aspect", [1.0, 1.5, 0.75])
 @pytest.mark.parametrize("index", range(similarity.VARIANTS))
-def test_each_variant_hashes_the_image_it_describes(base, index):
-    alignment = similarity.Alignment.from_variant(index)
-    image = similarity.dihedral(base, alignment.k).astype(np.float32)
-    if alignment.zoom < 1 or alignment.angle:
-        image = similarity.warp(image, alignment.zoom, alignment.angle)
-    variants = similarity.variant_phashes(base[None])[0]
+def test_each_variant_hashes_the_image_it_describes(base, index, aspect):
+    alignment = similarity.Alignment.from_variant(index, aspect)
+    image = similarity.warp(base.astype(np.float32), alignment.as_array())
+    variants = similarity.variant_phashes(base[None], np.array([aspect]))[0]
     assert hashing.hamming(int(variants[index]), hashing.perceptual_hash(image)) <= 2
 
 
@@ -46,20 +45,40 @@ def test_dihedral_variants_of_a_turned_photo_find_the_original(base):
         )
 
 
-def test_mirrored_variants_turn_the_other_way():
-    turned = [similarity.Alignment.from_variant(i) for i in range(similarity.VARIANTS)]
-    tilted = [a for a in turned if a.angle]
-    assert {a.angle for a in tilted if a.k < 4} == {3.0, -3.0}
-    for a in tilted:
-        view = similarity.VIEWS[turned.index(a) // similarity.DIHEDRAL]
-        assert a.angle == (view[1] if a.k < 4 else -view[1])
+@pytest.mark.parametrize("k", range(similarity.DIHEDRAL))
+def test_orientation_matrices_are_the_dihedral_turns(base, k):
+    warped = similarity.warp(base.astype(np.float32), similarity.orientation(k))
+    assert np.abs(warped - similarity.dihedral(base, k)).max() < 1e-3
+
+
+def test_views_stay_inside_the_photo_and_the_turned_ones_keep_its_proportions():
+    for aspect in (0.5, 0.75, 1.0, 1.5, 2.0):
+        for column in range(similarity.VARIANTS):
+            assert similarity.Alignment.from_variant(column, aspect).inside
+    # a turned view of a 3:2 photo, measured in the photo's own pixels, is a 3:2 rectangle
+    view = next(v for v in similarity.VIEWS if v.angle == 9.0)
+    m = view.matrix(1.5)
+    corners = m @ np.array([[0, 1, 0], [0, 0, 1], [1, 1, 1.0]])
+    across = (corners[:2, 1] - corners[:2, 0]) * [1.5, 1.0]
+    down = (corners[:2, 2] - corners[:2, 0]) * [1.5, 1.0]
+    assert abs(float(across @ down)) < 1e-9  # still square corners
+    assert np.linalg.norm(across) / np.linalg.norm(down) == pytest.approx(1.5)
+
+
+def test_a_crop_from_one_side_hashes_near_its_window():
+    photo = scene(8, (960, 640))
+    crop = photo.crop((int(960 * 0.3), 0, 960, 640))  # 30% cut from the left
+    variants = similarity.variant_phashes(thumb(photo)[None], np.array([1.5]))[0]
+    plain = hashing.perceptual_hash(thumb(crop))
+    assert int(np.bitwise_count(variants ^ np.uint64(plain)).min()) <= 8
+    assert hashing.hamming(int(variants[0]), plain) > 12
 
 
 def test_copies_compare_high_and_different_photos_low(base):
     prepared = similarity.prepare(base)
     assert similarity.compare(prepared, prepared) == pytest.approx(1.0)
     mirrored = similarity.prepare(thumb(ImageOps.mirror(scene(8, (640, 480)))))
-    assert similarity.compare(prepared, mirrored, similarity.Alignment(k=4)) > 0.98
+    assert similarity.compare(prepared, mirrored, similarity.Alignment.turned(4)) > 0.98
     other = similarity.prepare(thumb(scene(9, (640, 480))))
     assert similarity.compare(prepared, other) < 0.85
 
