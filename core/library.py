@@ -223,6 +223,7 @@ class Library(Actions):
                 verdicts=catalog.verdicts(),
                 reference_folders=catalog.reference_folders(),
                 reporter=reporter,
+                load_pictures=catalog.picture_thumbnails,
             )
         return generation, groups
 
@@ -421,14 +422,16 @@ class Library(Actions):
     def _picture_boxes(
         self, groups: Sequence[Group]
     ) -> dict[str, tuple[float, float, float, float]]:
-        """path -> the picture's box inside its border, in fractions of the photo, found on
-        its stored thumbnail (only the files with a border are listed)."""
-        from core.analysis.content import content_box
+        """path -> the picture's box in fractions of the photo (only the files whose picture
+        is not the whole photo are listed): as the scan found it, or, for a photo catalogued
+        before the scan looked, the inside of its border on its stored thumbnail."""
+        from core.analysis.content import WHOLE, content_box
         from core.analysis.hashing import THUMB_SIZE, thumb_from_bytes
 
-        thumbs = self.catalog.thumbnails([m.photo.path for g in groups for m in g.members])
-        boxes = {}
-        for path, data in thumbs.items():
+        photos = [m.photo for g in groups for m in g.members]
+        boxes = {p.path: p.picture for p in photos if p.picture and p.picture != WHOLE}
+        unmeasured = [p.path for p in photos if p.picture is None]
+        for path, data in self.catalog.thumbnails(unmeasured).items():
             box = content_box(thumb_from_bytes(data))
             if box != (0, 0, THUMB_SIZE, THUMB_SIZE):
                 left, top, right, bottom = (side / THUMB_SIZE for side in box)

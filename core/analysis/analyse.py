@@ -16,7 +16,7 @@ from typing import BinaryIO, TypeVar
 
 import cv2
 
-from core.analysis import hashing, quality
+from core.analysis import content, hashing, quality
 from core.errors import AnalysisError
 from core.media import formats, imaging
 from core.models import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, AnalysisResult, MediaType, Photo
@@ -84,6 +84,15 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
     decoded = imaging.decode(fh, fmt, max_pixels=max_pixels)
     grey = cv2.cvtColor(decoded.rgb, cv2.COLOR_RGB2GRAY)
     thumb = hashing.grey_thumbnail(grey)
+    picture = tuple(round(side, 4) for side in content.picture_box(decoded.rgb, thumb))
+    picture_thumb = None
+    if picture != content.WHOLE:
+        height, width = grey.shape
+        left, top, right, bottom = picture
+        cut = grey[
+            round(top * height) : round(bottom * height), round(left * width) : round(right * width)
+        ]
+        picture_thumb = hashing.grey_thumbnail(cut).tobytes() if cut.size else None
     meta = decoded.meta
     photo = replace(
         photo,
@@ -101,8 +110,9 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
         quality=quality.measure(decoded.rgb, meta.jpeg_quality, grey),
         hashes=hashing.compute_hashes(thumb),
         content_hash=hashing.content_hash(fh) if want_content_hash else None,
+        picture=picture,
     )
-    return AnalysisResult(photo, thumb.tobytes())
+    return AnalysisResult(photo, thumb.tobytes(), picture_thumb)
 
 
 def _failed(path: str, reason: str) -> Photo:

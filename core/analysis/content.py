@@ -100,3 +100,185 @@ def _band(lines: np.ndarray) -> int:
 
 def _is_flat(line: np.ndarray) -> bool:
     return float(np.abs(line - line.mean(axis=0)).max()) <= _FLAT
+
+
+# -- a photo shown inside an app ------------------------------------------------------------
+#
+# A screenshot of a photo in a chat or a viewer shows it among the app's chrome: bars, a
+# background, bubbles, buttons and text. The chrome's background is exactly uniform colour
+# reaching the screen's edges (an app paints it; no camera does); the photo is the largest
+# part of the screen that is not background, less the uniform margin of a bubble around it
+# and a caption under it, and it meets what surrounds it along four straight edges. On a
+# photo with a flat sky or a studio backdrop there is no such rectangle, and nothing is
+# found. Works on a copy of the decoded image ``_SCREEN_SIDE`` pixels on its longer side.
+
+_SCREEN_SIDE = 400
+_SCREEN_FLAT = 3  # levels: a pixel whose 3x3 neighbourhood spans no more is flat
+_BACKGROUND_SPREAD = 4.0  # levels: a background region is one colour
+_MIN_BACKGROUND = 0.1  # of the screen
+_MIN_PHOTO, _MAX_PHOTO = 0.04, 0.92  # of the screen
+_DIFFERENT = 14  # levels: a pixel this far from the bubble's colour is the photo's
+_EDGE_INSIDE = 0.3  # at most this share of the line inside an edge may be the outside colour
+_EDGE_OUTSIDE = 0.6  # at least this share of the line outside an edge must be
+
+
+def screen_box(rgb: np.ndarray) -> FractionBox | None:
+    """The box (fractions of the image) of a photo shown inside an app's chrome in ``rgb``
+    (H x W x 3 uint8), or None if the image is not such a screenshot."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = _SCREEN_SIDE / max(height, width)
+    if scale < 1.0:
+        small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))),
+                           interpolation=cv2.INTER_AREA)  # fmt: skip
+    else:
+        small = np.ascontiguousarray(rgb)
+    h, w = small.shape[:2]
+    if min(h, w) < 32:
+        return None
+    kernel = np.ones((3, 3), np.uint8)
+    spread = (cv2.dilate(small, kernel) - cv2.erode(small, kernel)).max(axis=2)
+    flat = (spread <= _SCREEN_FLAT).astype(np.uint8)
+    background = _background(small, flat)
+    if background.mean() < _MIN_BACKGROUND:
+        return None
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (1 - background).astype(np.uint8), connectivity=8
+    )
+    if count < 2:
+        return None
+    areas = stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]
+    best = 1 + int(np.argmax(areas))
+    x, y, bw, bh = (int(v) for v in stats[best, :4])
+    box = _inside_bubble(small, (x, y, x + bw, y + bh))
+    left, top, right, bottom = box
+    share = (right - left) * (bottom - top) / (w * h)
+    if not _MIN_PHOTO <= share <= _MAX_PHOTO or not _straight_edges(small, box):
+        return None
+    return (left / w, top / h, right / w, bottom / h)
+
+
+FractionBox = tuple[float, float, float, float]
+
+
+def _background(small: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """1 where a region of one flat colour reaches the image's edge."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    h, w = flat.shape
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    out = np.zeros(flat.shape, bool)
+    for label in edge:
+        if label == 0 and not flat[labels == 0].any():
+            continue
+        if stats[label, cv2.CC_STAT_AREA] < 0.01 * h * w:
+            continue
+        region = labels == label
+        if not flat[region].all():
+            continue
+        if float(small[region].std(axis=0).max()) <= _BACKGROUND_SPREAD:
+            out |= region
+    return out
+
+
+def _inside_bubble(small: np.ndarray, box: Box) -> Box:
+    """``box`` less, on each side, a band of one colour with at most sparse marks on it (a
+    bubble's margin, the caption under a photo), up to ``_MAX_MARGIN`` of the box."""
+    left, top, right, bottom = box
+    part = small[top:bottom, left:right].astype(np.int16)
+    height, width = part.shape[:2]
+    sides = (part, part[::-1], part.transpose(1, 0, 2), part.transpose(1, 0, 2)[::-1])
+    top_, bottom_, left_, right_ = (
+        _margin(lines, int(_MAX_MARGIN * len(lines))) for lines in sides
+    )
+    if width - left_ - right_ < 8 or height - top_ - bottom_ < 8:
+        return box
+    return (left + left_, top + top_, right - right_, bottom - bottom_)
+
+
+_MAX_MARGIN = 0.3
+_MARGIN_START = 0.8  # a margin starts with a line at least this much of one colour
+_MARGIN_LINE = 0.4  # and goes on while its lines are (the rest: text, icons, a caption)
+
+
+def _margin(lines: np.ndarray, most: int) -> int:
+    """How many lines from the start of ``lines`` (L x N x 3) are of one colour but for
+    sparse marks; 0 if none is. The first two lines may blend the margin with what is
+    outside it (a rounded corner, the resampled edge)."""
+    found = 0
+    for start in range(min(3, len(lines))):
+        colour = np.median(lines[start], axis=0)
+        near = (np.abs(lines[start : most + 1] - colour).max(axis=2) <= 6).mean(axis=1)
+        if near[0] >= _MARGIN_START:
+            outside = np.flatnonzero(near < _MARGIN_LINE)
+            found = max(found, start + int(outside[0]) if len(outside) else 0)
+    return found
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int] | None:
+    best, start = None, None
+    for i, on in enumerate([*mask.tolist(), False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            if best is None or i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def _straight_edges(small: np.ndarray, box: Box) -> bool:
+    """Each side of ``box`` not at the image's edge is a clean step: the line just outside
+    is mostly one colour, and the line just inside mostly is not."""
+    left, top, right, bottom = box
+    h, w = small.shape[:2]
+    image = small.astype(np.int16)
+    if right - left < 8 or bottom - top < 8:
+        return False
+    # two lines out and two in: the line at the edge itself may blend both sides
+    sides = (
+        (top >= 2, image[top - 2, left:right], image[top + 2, left:right]),
+        (bottom <= h - 2, image[min(bottom + 1, h - 1), left:right], image[bottom - 3, left:right]),
+        (left >= 2, image[top:bottom, left - 2], image[top:bottom, left + 2]),
+        (right <= w - 2, image[top:bottom, min(right + 1, w - 1)], image[top:bottom, right - 3]),
+    )
+    checked = 0
+    for present, outside, inside in sides:
+        if not present:
+            continue
+        checked += 1
+        colour = np.median(outside, axis=0)
+        if (np.abs(outside - colour).max(axis=1) <= 6).mean() < _EDGE_OUTSIDE:
+            return False
+        if (np.abs(inside - colour).max(axis=1) <= 6).mean() > _EDGE_INSIDE:
+            return False
+    return checked >= 2
+
+
+_RING_FLAT = 0.5  # share of a thumbnail's edge that must be flat for a screenshot to be looked for
+
+
+def might_be_screen(thumb: np.ndarray) -> bool:
+    """Cheap first test on the 64x64 grey thumbnail: at least half of its edge is flat (the
+    app's bars and background reach the edges of a screenshot; a photo's edge is mostly
+    textured). Only then is ``screen_box`` worth its few milliseconds."""
+    pixels = np.asarray(thumb, np.int16)
+    ring = np.concatenate([pixels[0], pixels[:, -1], pixels[-1, ::-1], pixels[::-1, 0]])
+    return float((np.abs(np.diff(ring)) <= 1).mean()) >= _RING_FLAT
+
+
+def picture_box(rgb: np.ndarray, thumb: np.ndarray) -> FractionBox:
+    """The picture's box in fractions of the photo: the photo shown in a screenshot, else
+    the inside of uniform borders (``content_box`` on the thumbnail), else the whole."""
+    if might_be_screen(thumb):
+        found = screen_box(rgb)
+        if found is not None:
+            return found
+    left, top, right, bottom = content_box(thumb)
+    height, width = np.asarray(thumb).shape[:2]
+    return (left / width, top / height, right / width, bottom / height)
+
+
+WHOLE: FractionBox = (0.0, 0.0, 1.0, 1.0)

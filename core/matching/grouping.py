@@ -50,16 +50,19 @@ def group_photos(
     verdicts: Sequence[Verdict] = (),
     reference_folders: Collection[str] = (),
     reporter: Reporter | None = None,
+    load_pictures: ThumbLoader | None = None,
 ) -> list[Group]:
     """Groups of the analysed ``photos``, sorted by their first path.
 
     ``verdicts`` are what a person said is not duplicates (``core.models.Verdict``).
-    ``reference_folders`` are folders whose files are marked ``reference`` in the result."""
+    ``reference_folders`` are folders whose files are marked ``reference`` in the result.
+    ``load_pictures`` gives the thumbnails of the photos' picture boxes (``Photo.picture``),
+    for those that have one."""
     reporter = reporter or Reporter()
     usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
     sets = _exact_sets(usable, verdicts)
     reps = [s[0] for s in sets]
-    matcher = Matcher(reps, load_thumbs, options, reporter)
+    matcher = Matcher(reps, load_thumbs, options, reporter, load_pictures)
     forbidden = _Forbidden(sets, verdicts)
     left, right, strength = matcher.links(lambda a, b: forbidden.allows((a,), (b,)))
     reporter.phase(Phase.CLUSTERING, len(left))

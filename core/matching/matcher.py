@@ -40,7 +40,12 @@ _PLAIN = similarity.PLAIN
 
 
 class Matcher:
-    """Candidate search and verification over the representatives of the exact sets."""
+    """Candidate search and verification over the representatives of the exact sets.
+
+    Each representative has one or two *faces*: its thumbnail, and the thumbnail of its
+    picture's box when that is not the whole photo (a framed, padded or letterboxed copy, a
+    screenshot). Faces are hashed and searched alike; a pair of representatives is linked by
+    its best-matching faces."""
 
     def __init__(
         self,
@@ -48,13 +53,26 @@ class Matcher:
         load_thumbs: ThumbLoader,
         options: GroupingOptions,
         reporter: Reporter,
+        load_pictures: ThumbLoader | None = None,
     ) -> None:
         self.reps = reps
         self.options = options
         self.reporter = reporter
-        self.thumbs = self._load(load_thumbs)
-        self.aspects = np.array([_aspect(p) for p in reps], np.float64)
-        self.flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
+        count = len(reps)
+        aspects = np.array([_aspect(p) for p in reps], np.float64)
+        thumbs = self._load(load_thumbs)
+        pictures = self._pictures(load_pictures)
+        boxed = np.stack([t for _, t in pictures]) if pictures else np.zeros((0, 64, 64), np.uint8)
+        self.thumbs = np.concatenate([thumbs, boxed])
+        self.owner = np.concatenate([np.arange(count), [i for i, _ in pictures]]).astype(np.int64)
+        self.aspects = np.concatenate(
+            [aspects, [aspects[i] * _box_aspect(reps[i].picture) for i, _ in pictures]]
+        )
+        self.faces_of: list[list[int]] = [[i] for i in range(count)]
+        for face, (i, _) in enumerate(pictures, start=count):
+            self.faces_of[i].append(face)
+        self.face_flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
+        self.flat = self.face_flat[:count]
         self.variants = self._fingerprint()
         self.bursts = self._burst_runs()
         self.run_of = {i: n for n, run in enumerate(self.bursts) for i in run}
@@ -72,10 +90,26 @@ class Matcher:
                     thumbs[start + offset] = thumb_from_bytes(loaded[path])
         return thumbs
 
+    def _pictures(self, load_pictures: ThumbLoader | None) -> list[tuple[int, np.ndarray]]:
+        """(representative, its picture's thumbnail) for those whose picture is a box."""
+        boxed = [i for i, p in enumerate(self.reps) if p.picture and p.picture != _WHOLE]
+        if load_pictures is None or not boxed:
+            return []
+        found = []
+        for start in range(0, len(boxed), _LOAD_CHUNK):
+            chunk = boxed[start : start + _LOAD_CHUNK]
+            loaded = load_pictures([self.reps[i].path for i in chunk])
+            found += [
+                (i, thumb_from_bytes(loaded[self.reps[i].path]))
+                for i in chunk
+                if self.reps[i].path in loaded
+            ]
+        return found
+
     def _fingerprint(self) -> np.ndarray:
-        out = np.zeros((len(self.reps), similarity.VARIANTS), np.uint64)
-        self.reporter.phase(Phase.FINGERPRINTING, len(self.reps))
-        for start in range(0, len(self.reps), _LOAD_CHUNK):
+        out = np.zeros((len(self.thumbs), similarity.VARIANTS), np.uint64)
+        self.reporter.phase(Phase.FINGERPRINTING, len(self.thumbs))
+        for start in range(0, len(self.thumbs), _LOAD_CHUNK):
             self.reporter.step(start)
             chunk = self.thumbs[start : start + _LOAD_CHUNK]
             aspects = self.aspects[start : start + _LOAD_CHUNK]
@@ -92,16 +126,16 @@ class Matcher:
         candidates = self._hash_candidates()
         for a, b in self._time_candidates():
             if (a, b) not in candidates and (b, a) not in candidates:
-                candidates[(a, b)] = (self.options.hash_radius + 1, _PLAIN)
+                candidates[(a, b)] = (self.options.hash_radius + 1, a, b, _PLAIN)
         ordered = sorted(candidates.items())
         kept: list[tuple[int, int, float]] = []
         self.reporter.phase(Phase.VERIFYING, len(ordered))
-        for done, ((a, b), (_, alignment)) in enumerate(ordered):
+        for done, ((a, b), (_, fa, fb, alignment)) in enumerate(ordered):
             self.reporter.step(done)
             if not allowed(a, b):
                 continue
             needed = self.required(a, b)
-            score = self._verify(a, b, alignment, needed)
+            score = self._verify(fa, fb, alignment, needed)
             if score >= needed:
                 kept.append((min(a, b), max(a, b), score))
         if not kept:
@@ -110,26 +144,27 @@ class Matcher:
         table = np.array(kept)
         return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
 
-    def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, Alignment]]:
-        """(a, b) -> (distance, alignment): ``a`` so aligned resembles ``b``. Two searches:
-        every variant of each photo against every photo's plain pHash (orientation, crops,
-        turns), and the centres against each other (edits near the edges, e.g. watermarks)."""
-        live = np.flatnonzero(~self.flat)
+    def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, int, int, Alignment]]:
+        """(a, b) -> (distance, face of a, face of b, alignment): that face of ``a`` so
+        aligned resembles that face of ``b``. Two searches over the faces: every variant of
+        each against every plain pHash (orientation, crops, turns), and the centres against
+        each other (edits near the edges, e.g. watermarks)."""
+        live = np.flatnonzero(~self.face_flat)
         if len(live) < 2:
             return {}
         centre = similarity.CENTRE_COLUMN
-        found: dict[tuple[int, int], tuple[int, Alignment]] = {}
+        found: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
         searches = (
             (self.variants[live], self.variants[live, 0], self._alignment),
             (
                 self.variants[live, centre : centre + similarity.DIHEDRAL],
                 self.variants[live, centre],
-                lambda column, a: similarity.Alignment.turned(column),
+                lambda column, face: similarity.Alignment.turned(column),
             ),
         )
         self.reporter.phase(Phase.SEARCHING)
         for queries, index, alignment_of in searches:
-            per_photo = queries.shape[1]
+            per_face = queries.shape[1]
             pairs = hashindex.near_pairs_between(
                 queries.ravel(),
                 index,
@@ -140,9 +175,10 @@ class Matcher:
             for q, i, d in zip(
                 pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
             ):
-                a, b = int(live[q // per_photo]), int(live[i])
+                fa, fb = int(live[q // per_face]), int(live[i])
+                a, b = int(self.owner[fa]), int(self.owner[fb])
                 if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
-                    found[(a, b)] = (d, alignment_of(q % per_photo, a))
+                    found[(a, b)] = (d, fa, fb, alignment_of(q % per_face, fa))
         # one direction per pair: the closer one
         return {
             (a, b): hit
@@ -150,9 +186,9 @@ class Matcher:
             if (b, a) not in found or (hit[0], a) < (found[(b, a)][0], b)
         }
 
-    def _alignment(self, column: int, photo: int) -> Alignment:
-        """What hash ``column`` of representative ``photo`` stands for."""
-        return similarity.Alignment.from_variant(column, float(self.aspects[photo]))
+    def _alignment(self, column: int, face: int) -> Alignment:
+        """What hash ``column`` of ``face`` stands for."""
+        return similarity.Alignment.from_variant(column, float(self.aspects[face]))
 
     def _searched(self, done: int, total: int) -> None:
         self.reporter.total = total
@@ -183,49 +219,60 @@ class Matcher:
     # -- verification -------------------------------------------------------------------
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - lives as long as one grouping run
-    def _prepared(self, i: int) -> similarity.Prepared:
-        return similarity.prepare(self.thumbs[i], float(self.aspects[i]))
+    def _prepared(self, face: int) -> similarity.Prepared:
+        return similarity.prepare(self.thumbs[face], float(self.aspects[face]))
 
-    def _verify(self, a: int, b: int, alignment: Alignment, needed: float) -> float:
-        """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``; the plain
-        alignment is tried too."""
-        pa, pb = self._prepared(a), self._prepared(b)
+    def _verify(self, fa: int, fb: int, alignment: Alignment, needed: float) -> float:
+        """Similarity of face ``fa`` aligned to face ``fb``, searched hardest near
+        ``needed``; the plain alignment is tried too. Recorded for their owners."""
+        pa, pb = self._prepared(fa), self._prepared(fb)
         floor = needed - _SEARCH_GAIN
         score = similarity.compare(pa, pb, alignment, floor, needed)
         if alignment != _PLAIN and score < needed:
             score = max(score, similarity.compare(pa, pb, _PLAIN, floor, needed))
+        a, b = int(self.owner[fa]), int(self.owner[fb])
         key = (min(a, b), max(a, b))
         self._scores[key] = max(score, self._scores.get(key, 0.0))  # each is a lower bound
         return self._scores[key]
 
     def score(self, a: int, b: int) -> float:
-        """Similarity of two representatives, aligned by their closest variant pHashes."""
+        """Similarity of two representatives, their closest faces aligned by their closest
+        variant pHashes."""
         if a == b:
             return 1.0
         key = (min(a, b), max(a, b))
         if key not in self._scores:
             if self.flat[a] or self.flat[b]:
                 return 0.0
-            there = np.bitwise_count(self.variants[a] ^ self.variants[b, 0])
-            back = np.bitwise_count(self.variants[b] ^ self.variants[a, 0])
-            needed = self.required(a, b)
-            if there.min() <= back.min():
-                self._verify(a, b, self._alignment(int(there.argmin()), a), needed)
-            else:
-                self._verify(b, a, self._alignment(int(back.argmin()), b), needed)
+            _, fa, fb, column = self._closest(a, b)
+            self._verify(fa, fb, self._alignment(column, fa), self.required(a, b))
         return self._scores[key]
 
+    def _closest(self, a: int, b: int) -> tuple[int, int, int, int]:
+        """(distance, face of one, face of the other, column): the variant of one face that
+        comes closest to the plain pHash of the other's, in either direction."""
+        best = (_NO_MATCH, a, b, 0)
+        for fa in self.faces_of[a]:
+            for fb in self.faces_of[b]:
+                for x, y in ((fa, fb), (fb, fa)):
+                    distances = np.bitwise_count(self.variants[x] ^ self.variants[y, 0])
+                    column = int(distances.argmin())
+                    if int(distances[column]) < best[0]:
+                        best = (int(distances[column]), x, y, column)
+        return best
+
     def distance(self, a: int, b: int) -> int:
-        """The closest any variant of one comes to the other's plain or centre pHash."""
+        """The closest any variant of one's faces comes to the other's plain or centre
+        pHash."""
         centre = similarity.CENTRE_COLUMN
-        va, vb = self.variants[a], self.variants[b]
-        return int(
-            min(
-                np.bitwise_count(va ^ vb[0]).min(),
-                np.bitwise_count(vb ^ va[0]).min(),
-                np.bitwise_count(va[centre : centre + similarity.DIHEDRAL] ^ vb[centre]).min(),
-            )
-        )
+        nearest = self._closest(a, b)[0]
+        for fa in self.faces_of[a]:
+            for fb in self.faces_of[b]:
+                turned = self.variants[fa, centre : centre + similarity.DIHEDRAL]
+                nearest = min(
+                    nearest, int(np.bitwise_count(turned ^ self.variants[fb, centre]).min())
+                )
+        return nearest
 
     def required(self, a: int, b: int) -> float:
         """The similarity two representatives need to be linked: the threshold for frames of
@@ -238,6 +285,17 @@ class Matcher:
 
     def alike(self, a: int, b: int) -> bool:
         return a == b or self.score(a, b) >= self.required(a, b)
+
+
+_WHOLE = (0.0, 0.0, 1.0, 1.0)
+
+
+def _box_aspect(box: tuple[float, float, float, float] | None) -> float:
+    """How much wider than the photo's, relatively, a box of it is."""
+    if not box:
+        return 1.0
+    left, top, right, bottom = box
+    return (right - left) / max(bottom - top, 1e-6)
 
 
 def _aspect(photo: Photo) -> float:

@@ -9,7 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when what analysis computes changes: a re-scan then re-analyses every file.
-ANALYSIS_VERSION = 3  # 2: pHash from an exact 2x2 box reduction; 3: quality, provenance
+ANALYSIS_VERSION = 4  # 2: pHash from an exact 2x2 box reduction; 3: quality, provenance;
+# 4: the picture's box (inside borders, or in a screenshot) and its own thumbnail
 
 # Images with more pixels than this are refused unopened: a guard against decompression bombs.
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -100,6 +101,9 @@ class Photo:
     creator_tool: str | None = None  # XMP CreatorTool / history agents, C2PA claim generator
     provenance: str | None = None  # an AI-content mark (C2PA, IPTC digital source type)
     faces: Faces | None = None  # measured on demand, when a profile looks at faces
+    # where the picture is (left, top, right, bottom in fractions): inside uniform borders,
+    # or the photo a screenshot shows; (0, 0, 1, 1) the whole; None if not measured
+    picture: tuple[float, float, float, float] | None = None
     analysis_version: int = 0
     error: str | None = None
 
@@ -127,3 +131,4 @@ class AnalysisResult:
 
     photo: Photo
     thumb: bytes | None = None
+    picture_thumb: bytes | None = None  # the same of the picture's box, when not the whole

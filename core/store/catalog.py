@@ -296,10 +296,15 @@ class Catalog(GroupsMixin, DecisionsMixin):
                     conflict_target=[File.path], preserve=self._columns
                 ).execute()
             ids = self.file_ids([r.photo.path for r, _ in results])
-            thumbs = [(ids[r.photo.path], r.thumb) for r, _ in results if r.thumb is not None]
+            thumbs = [
+                (ids[r.photo.path], r.thumb, r.picture_thumb)
+                for r, _ in results
+                if r.thumb is not None
+            ]
+            fields = [Thumb.file, Thumb.data, Thumb.picture]
             for chunk in chunks(thumbs):
-                Thumb.insert_many(chunk, fields=[Thumb.file, Thumb.data]).on_conflict(
-                    conflict_target=[Thumb.file], preserve=[Thumb.data]
+                Thumb.insert_many(chunk, fields=fields).on_conflict(
+                    conflict_target=[Thumb.file], preserve=[Thumb.data, Thumb.picture]
                 ).execute()
             stale = [ids[r.photo.path] for r, _ in results if r.thumb is None]
             for chunk in chunks(stale):
@@ -408,6 +413,20 @@ class Catalog(GroupsMixin, DecisionsMixin):
         out: dict[str, bytes] = {}
         for chunk in chunks(paths):
             query = Thumb.select(File.path, Thumb.data).join(File).where(File.path.in_(chunk))
+            out.update((path, bytes(data)) for path, data in tuples(query))
+        return out
+
+    def picture_thumbnails(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """path -> the grey thumbnail of the picture's box, for the given files whose
+        picture is not the whole photo."""
+        File, Thumb = self.t.File, self.t.Thumb
+        out: dict[str, bytes] = {}
+        for chunk in chunks(paths):
+            query = (
+                Thumb.select(File.path, Thumb.picture)
+                .join(File)
+                .where(File.path.in_(chunk), Thumb.picture.is_null(False))
+            )
             out.update((path, bytes(data)) for path, data in tuples(query))
         return out
 

@@ -73,6 +73,7 @@ def photo_to_row(
         "face_sharpness": None,
         "error": printable(photo.error) if photo.error else None,
         "analysed_at": now,
+        **dict(zip(_PICTURE_FIELDS, photo.picture or (None,) * 4, strict=True)),
     }
     return tuple(values[f.name] for f in columns)
 
@@ -113,10 +114,17 @@ def photo_from_row(row: Any, root: str | None = None) -> Photo:
         provenance=row.provenance,
         analysis_version=row.analysis_version,
         error=row.error,
+        picture=_picture(row),
     )
 
 
 _QUALITY_FIELDS = [f.name for f in fields(Quality)]
+_PICTURE_FIELDS = ("picture_left", "picture_top", "picture_right", "picture_bottom")
+
+
+def _picture(row: Any) -> tuple[float, float, float, float] | None:
+    sides = tuple(getattr(row, name, None) for name in _PICTURE_FIELDS)
+    return None if None in sides else sides  # type: ignore[return-value]
 
 
 def _quality_values(quality: Quality | None) -> dict[str, object]:

@@ -20,7 +20,7 @@ from datetime import datetime
 
 import peewee as pw
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x50534654  # "PSFT"
 
 
@@ -130,6 +130,11 @@ class Tables:
             face_sharpness = pw.FloatField(null=True)
             # schema 3: the inode change time, part of what says a file is unchanged
             ctime_ns = pw.BigIntegerField(null=True)
+            # schema 5: the picture's box, in fractions (core.analysis.content.picture_box)
+            picture_left = pw.FloatField(null=True)
+            picture_top = pw.FloatField(null=True)
+            picture_right = pw.FloatField(null=True)
+            picture_bottom = pw.FloatField(null=True)
 
         class Thumb(_Model):
             """The small grey thumbnail of each analysed photo, apart from ``File`` so that
@@ -137,6 +142,7 @@ class Tables:
 
             file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE", backref="thumb")
             data = pw.BlobField()
+            picture = pw.BlobField(null=True)  # schema 5: the picture box's, if not the whole
 
         class PhotoGroup(_Model):
             """A group as computed. ``signature`` (a hash of its member paths) gives a group
@@ -365,6 +371,16 @@ CREATE UNIQUE INDEX "operation_batch_id_seq" ON "operation" ("batch_id", "seq");
 """
 
 
+# Schema 5: where the picture is in each photo, and the thumbnail of that box.
+_V5_PICTURE = """
+ALTER TABLE "file" ADD COLUMN "picture_left" REAL;
+ALTER TABLE "file" ADD COLUMN "picture_top" REAL;
+ALTER TABLE "file" ADD COLUMN "picture_right" REAL;
+ALTER TABLE "file" ADD COLUMN "picture_bottom" REAL;
+ALTER TABLE "thumb" ADD COLUMN "picture" BLOB
+"""
+
+
 def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
     def step(database: pw.SqliteDatabase) -> None:
         for statement in filter(str.strip, script.split(";")):
@@ -379,4 +395,5 @@ MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
     2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings, quality
     3: _run_script(_V3_ROOTS_AND_VERDICT_SIDES),  # ctime, root devices, verdicts by content
     4: _run_script(_V4_DECISIONS_AND_JOURNAL),  # decisions, the journal of apply
+    5: _run_script(_V5_PICTURE),  # the picture's box and its thumbnail
 }
