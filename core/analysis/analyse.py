@@ -83,13 +83,15 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
     fh.seek(0)
     decoded = imaging.decode(fh, fmt, max_pixels=max_pixels)
     grey = cv2.cvtColor(decoded.rgb, cv2.COLOR_RGB2GRAY)
-    thumb = hashing.grey_thumbnail(grey)
-    picture = tuple(round(side, 4) for side in content.picture_box(decoded.rgb, thumb))
+    small = hashing.reduced(grey)
+    thumb = hashing.grey_thumbnail(small)
+    found, screenshot = content.picture_box(decoded.rgb, small, thumb)
+    picture = (round(found[0], 4), round(found[1], 4), round(found[2], 4), round(found[3], 4))
     picture_thumb = None
     if picture != content.WHOLE:
-        height, width = grey.shape
+        height, width = small.shape
         left, top, right, bottom = picture
-        cut = grey[
+        cut = small[
             round(top * height) : round(bottom * height), round(left * width) : round(right * width)
         ]
         picture_thumb = hashing.grey_thumbnail(cut).tobytes() if cut.size else None
@@ -111,6 +113,7 @@ def _analyse_open(fh, photo: Photo, want_content_hash: bool, max_pixels: int) ->
         hashes=hashing.compute_hashes(thumb),
         content_hash=hashing.content_hash(fh) if want_content_hash else None,
         picture=picture,
+        screenshot=screenshot,
     )
     return AnalysisResult(photo, thumb.tobytes(), picture_thumb)
 

@@ -110,13 +110,15 @@ def _is_flat(line: np.ndarray) -> bool:
 # part of the screen that is not background, less the uniform margin of a bubble around it
 # and a caption under it, and it meets what surrounds it along four straight edges. On a
 # photo with a flat sky or a studio backdrop there is no such rectangle, and nothing is
-# found. Works on a copy of the decoded image ``_SCREEN_SIDE`` pixels on its longer side.
+# found; a photo between bars of one colour with nothing on them (a letterbox, padding) is
+# not a screenshot either: its bars are a border. Works on a copy of the decoded image ``_SCREEN_SIDE`` pixels on its longer side.
 
 _SCREEN_SIDE = 400
 _SCREEN_FLAT = 3  # levels: a pixel whose 3x3 neighbourhood spans no more is flat
 _BACKGROUND_SPREAD = 4.0  # levels: a background region is one colour
 _MIN_BACKGROUND = 0.1  # of the screen
 _MIN_PHOTO, _MAX_PHOTO = 0.04, 0.92  # of the screen
+_MIN_CHROME = 0.01  # of the screen: the app's marks around the photo (text, icons, bubbles)
 _DIFFERENT = 14  # levels: a pixel this far from the bubble's colour is the photo's
 _EDGE_INSIDE = 0.3  # at most this share of the line inside an edge may be the outside colour
 _EDGE_OUTSIDE = 0.6  # at least this share of the line outside an edge must be
@@ -127,13 +129,7 @@ def screen_box(rgb: np.ndarray) -> FractionBox | None:
     (H x W x 3 uint8), or None if the image is not such a screenshot."""
     import cv2
 
-    height, width = rgb.shape[:2]
-    scale = _SCREEN_SIDE / max(height, width)
-    if scale < 1.0:
-        small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))),
-                           interpolation=cv2.INTER_AREA)  # fmt: skip
-    else:
-        small = np.ascontiguousarray(rgb)
+    small = _working_image(rgb)
     h, w = small.shape[:2]
     if min(h, w) < 32:
         return None
@@ -155,6 +151,10 @@ def screen_box(rgb: np.ndarray) -> FractionBox | None:
     left, top, right, bottom = box
     share = (right - left) * (bottom - top) / (w * h)
     if not _MIN_PHOTO <= share <= _MAX_PHOTO or not _straight_edges(small, box):
+        return None
+    chrome = ~background  # what is neither background nor the photo (nor its blended edge)
+    chrome[max(0, top - 2) : bottom + 2, max(0, left - 2) : right + 2] = False
+    if chrome.mean() < _MIN_CHROME:  # bars of one colour and nothing on them: a border
         return None
     return (left / w, top / h, right / w, bottom / h)
 
@@ -269,16 +269,53 @@ def might_be_screen(thumb: np.ndarray) -> bool:
     return float((np.abs(np.diff(ring)) <= 1).mean()) >= _RING_FLAT
 
 
-def picture_box(rgb: np.ndarray, thumb: np.ndarray) -> FractionBox:
-    """The picture's box in fractions of the photo: the photo shown in a screenshot, else
-    the inside of uniform borders (``content_box`` on the thumbnail), else the whole."""
+def picture_box(rgb: np.ndarray, small: np.ndarray, thumb: np.ndarray) -> tuple[FractionBox, bool]:
+    """The picture's box in fractions of the photo, and whether it is a photo shown in a
+    screenshot: that photo's box, else the inside of uniform borders, else the whole.
+    ``small`` is the photo in grey at a few hundred pixels in its own proportions
+    (``hashing.reduced``), ``thumb`` its 64x64 thumbnail. A border is found by
+    ``content_box`` on ``small`` and kept only if its band is uniform there (a band that
+    fades, or has texture, is picture)."""
     if might_be_screen(thumb):
         found = screen_box(rgb)
         if found is not None:
-            return found
-    left, top, right, bottom = content_box(thumb)
-    height, width = np.asarray(thumb).shape[:2]
-    return (left / width, top / height, right / width, bottom / height)
+            return found, True
+    h, w = small.shape[:2]
+    left, top, right, bottom = content_box(small)
+    if (left, top, right, bottom) == (0, 0, w, h):
+        return WHOLE, False
+    inset = 1  # the band's last line may blend border and picture
+    bands = {
+        "left": small[:, : left - inset] if left > inset else None,
+        "right": small[:, right + inset :] if right < w - inset else None,
+        "top": small[: top - inset] if top > inset else None,
+        "bottom": small[bottom + inset :] if bottom < h - inset else None,
+    }
+    uniform = {side: band is not None and _uniform(band) for side, band in bands.items()}
+    box = (
+        left / w if uniform["left"] else 0.0,
+        top / h if uniform["top"] else 0.0,
+        right / w if uniform["right"] else 1.0,
+        bottom / h if uniform["bottom"] else 1.0,
+    )
+    return box, False
+
+
+def _uniform(band: np.ndarray) -> bool:
+    pixels = band.reshape(band.shape[0] * band.shape[1], -1)
+    return pixels.size > 0 and float(pixels.std(axis=0).max()) <= _BACKGROUND_SPREAD
+
+
+def _working_image(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` at most ``_SCREEN_SIDE`` pixels on its longer side."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = _SCREEN_SIDE / max(height, width)
+    if scale >= 1.0:
+        return np.ascontiguousarray(rgb)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 WHOLE: FractionBox = (0.0, 0.0, 1.0, 1.0)

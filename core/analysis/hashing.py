@@ -19,6 +19,7 @@ import numpy as np
 from core.models import Hashes
 
 THUMB_SIZE = 64
+REDUCED_SIDE = 256  # the reduced grey image the scan works on (``reduced``)
 HASH_BITS = 64
 _CHUNK = 1 << 20
 
@@ -47,6 +48,19 @@ def grey_thumbnail(rgb: np.ndarray) -> np.ndarray:
     """The ``THUMB_SIZE`` x ``THUMB_SIZE`` uint8 grey thumbnail of an RGB (or grey) array."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
     return cv2.resize(grey, (THUMB_SIZE, THUMB_SIZE), interpolation=cv2.INTER_AREA)
+
+
+def reduced(grey: np.ndarray) -> np.ndarray:
+    """``grey`` at most ``REDUCED_SIDE`` pixels on its longer side, in its own proportions
+    (area-averaged). Shrinking a camera-size photo costs about as much as any later step,
+    so the scan shrinks it once, here, and makes the thumbnail and finds the picture's box
+    from this."""
+    height, width = grey.shape[:2]
+    scale = REDUCED_SIDE / max(height, width)
+    if scale >= 1.0:
+        return grey
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
 
 
 def _pack(bits: np.ndarray) -> int:

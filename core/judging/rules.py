@@ -4,7 +4,9 @@ Each rule narrows the candidates (ties go on to the next rule), like a person go
 criteria in order. Rules are written as strings, in a profile or the config file:
 
   not-ai                      drop AI-enhanced files (unless every file is)
-  most-pixels                 keep the largest (within 2%); AI upscales were dropped before
+  most-pixels                 keep the largest picture (within 2%; borders and padding are
+                              not picture); a screenshot of the photo loses to the photo;
+                              AI upscales were dropped before
   original-encoding           drop lossless conversions (PNG, TIFF, BMP) of a sibling's
                               pixels, and JPEGs re-saved at quality < 50 beside one >= 60
   prefer-originals            the file the others derive from (``core.originality``)
@@ -101,6 +103,8 @@ def why_dropped(rule: Rule, photo: Photo, kept: Sequence[Photo], context: Contex
     """Why ``rule`` left ``photo`` out while keeping ``kept``, in a few words."""
     best = kept[0]
     if rule.name == "most-pixels":
+        if photo.screenshot and not best.screenshot:
+            return f"a screenshot of {best.name}, shown in an app"
         if _pixels(photo) >= _pixels(best):
             return f"less picture: {_less_picture(photo, context)}"
         return f"fewer pixels ({_pixels_vs(photo, best)})"
@@ -149,6 +153,14 @@ def _most_pixels(rule: Rule, candidates: list[Photo], context: Context) -> Step:
     """The files with the most pixels of picture: a file whose proportions are not those most
     of its group share was stretched or cut, and its pixels are counted down by as much (a
     copy stretched 1.3x wide has 1.3x the pixels of its original, and no more picture)."""
+
+    shots = [p for p in candidates if p.screenshot]
+    if shots and len(shots) < len(candidates):
+        # a screenshot's picture is the photo as an app drew it, scaled to the screen: its
+        # pixels say how big the screen was, not how much the photo holds
+        kept, why = _most_pixels(rule, [p for p in candidates if not p.screenshot], context)
+        said = f"the photo itself, not a screenshot of it ({shots[0].name})"
+        return kept, f"{said}; {why}" if why else said
 
     def picture(photo: Photo) -> float:
         return _picture_pixels(photo, context)

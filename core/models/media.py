@@ -104,6 +104,7 @@ class Photo:
     # where the picture is (left, top, right, bottom in fractions): inside uniform borders,
     # or the photo a screenshot shows; (0, 0, 1, 1) the whole; None if not measured
     picture: tuple[float, float, float, float] | None = None
+    screenshot: bool = False  # the picture is a photo shown inside an app's screen
     analysis_version: int = 0
     error: str | None = None
 

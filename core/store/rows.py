@@ -74,6 +74,7 @@ def photo_to_row(
         "error": printable(photo.error) if photo.error else None,
         "analysed_at": now,
         **dict(zip(_PICTURE_FIELDS, photo.picture or (None,) * 4, strict=True)),
+        "picture_screen": photo.screenshot if photo.picture is not None else None,
     }
     return tuple(values[f.name] for f in columns)
 
@@ -115,6 +116,7 @@ def photo_from_row(row: Any, root: str | None = None) -> Photo:
         analysis_version=row.analysis_version,
         error=row.error,
         picture=_picture(row),
+        screenshot=bool(getattr(row, "picture_screen", None)),
     )
 
 

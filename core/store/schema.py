@@ -135,6 +135,7 @@ class Tables:
             picture_top = pw.FloatField(null=True)
             picture_right = pw.FloatField(null=True)
             picture_bottom = pw.FloatField(null=True)
+            picture_screen = pw.BooleanField(null=True)  # the picture is shown in a screenshot
 
         class Thumb(_Model):
             """The small grey thumbnail of each analysed photo, apart from ``File`` so that
@@ -377,6 +378,7 @@ ALTER TABLE "file" ADD COLUMN "picture_left" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_top" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_right" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_bottom" REAL;
+ALTER TABLE "file" ADD COLUMN "picture_screen" INTEGER;
 ALTER TABLE "thumb" ADD COLUMN "picture" BLOB
 """
 

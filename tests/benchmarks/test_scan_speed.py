@@ -10,7 +10,9 @@ after reading every file once so that all runs see a warm page cache, it times:
 * imagehash: one ``PIL.Image.open`` per file, then ``phash``, ``dhash`` and ``average_hash``
   on that image (what a plain imagehash script does);
 * photosift, one worker, with the quality metrics replaced by a constant: the scan as it was
-  before them, to show what they cost (limit: 1.25x the time per photo).
+  before them, to show what they cost (limit: 1.25x the time per photo);
+* photosift, one worker, with the picture's box taken to be the whole photo: the scan as it
+  was before it looked for borders and screenshots (limit: 1.3x the time per photo).
 
 photosift runs first so that the process's peak memory after it is photosift's own. It prints
 images/s for each, the ratios photosift-single / imagehash (target >= 5) and photosift-single /
@@ -47,6 +49,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.analysis.content import WHOLE
 from core.media.discover import discover, resolve_roots
 from core.models import Quality
 from core.runtime.scan import ScanOptions, scan
@@ -58,11 +61,13 @@ JPEG_SUFFIXES = (".jpg", ".jpeg")
 TARGET_VS_IMAGEHASH = 5.0
 TARGET_VS_BARE_DECODE = 0.8
 QUALITY_COST_LIMIT = 1.25  # per-photo time with quality metrics / without
+PICTURE_COST_LIMIT = 1.3  # per-photo time with the picture's box found / without
 _READ_CHUNK = 1 << 20
 _SAMPLE_SECONDS = 0.05
 
 IMAGEHASH = "imagehash"
 NO_QUALITY = "photosift 1 w/o quality"
+NO_PICTURE = "photosift 1 w/o box"
 BARE = "bare 1/8 decode"
 SINGLE = "photosift 1 worker"
 
@@ -281,6 +286,9 @@ def print_report(timings: Sequence[Timing], memory: Sequence[MemoryNote]) -> Non
     cost = by_name[NO_QUALITY].rate / single
     print(f"{'time with / without quality metrics':<38}{cost:6.2f}", end="")
     print(f"  (limit <= {QUALITY_COST_LIMIT})")
+    cost = by_name[NO_PICTURE].rate / single
+    print(f"{'time with / without the picture box':<38}{cost:6.2f}", end="")
+    print(f"  (limit <= {PICTURE_COST_LIMIT})")
     print()
     print(f"{'peak RSS (MiB) after':<24}{'self':>8}{'children':>10}  each child's own (VmHWM)")
     for note in memory:
@@ -320,9 +328,13 @@ def test_scan_speed_against_imagehash_and_bare_decode(tmp_path: Path, monkeypatc
     with monkeypatch.context() as patch:  # the scan as it was before quality metrics
         patch.setattr("core.analysis.quality.measure", lambda *args, **kwargs: _NO_METRICS)
         timings.append(photosift_scan(NO_QUALITY, folder, tmp_path / "bare.db", 1, files))
+    with monkeypatch.context() as patch:  # the scan as it was before it found picture boxes
+        patch.setattr("core.analysis.content.picture_box", lambda *args, **kwargs: (WHOLE, False))
+        timings.append(photosift_scan(NO_PICTURE, folder, tmp_path / "whole.db", 1, files))
     print_report(timings, memory)
 
     by_name = {t.name: t for t in timings}
     assert by_name[SINGLE].rate / by_name[IMAGEHASH].rate >= TARGET_VS_IMAGEHASH
     assert by_name[SINGLE].rate / by_name[BARE].rate >= TARGET_VS_BARE_DECODE
     assert by_name[NO_QUALITY].rate / by_name[SINGLE].rate <= QUALITY_COST_LIMIT
+    assert by_name[NO_PICTURE].rate / by_name[SINGLE].rate <= PICTURE_COST_LIMIT

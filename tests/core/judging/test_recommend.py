@@ -15,6 +15,7 @@ from core.analysis import analyse as analysis
 from core.judging.recommend import JudgeOptions, recommend
 from core.judging.rules import parse, parse_all
 from core.models import Group, GroupMember, Photo, Tier
+from tests.families import FAMILIES, family_rng
 from tests.images import blurred, resized, save, scene
 
 
@@ -276,6 +277,27 @@ def test_a_stretched_copy_loses_to_a_bigger_original_and_the_reason_says_why(tmp
         "less picture: 1512x810 is 1.87:1 where the group is 1.33:1, stretched or cut"
     )
     assert "more picture (1200x900; 1512x810 is 1.87:1" in advice.recommendation
+
+
+def test_a_screenshot_showing_the_photo_bigger_loses_to_the_photo(tmp_path, original):
+    photo = resized(original, 0.25)  # 300x225, as a messenger may deliver it
+    camera = analysed(save(photo, tmp_path / "Received/IMG_0009.jpg", quality=85))
+    for seed in (0, 3):  # a chat and a gallery viewer
+        made = FAMILIES["screenshot"].make(photo, family_rng(seed, 0, "screenshot"))
+        left, top, right, bottom = made.params["box"]
+        assert (right - left) * (bottom - top) > 1.5 * 300 * 225  # shown bigger than it is
+        shot_path = tmp_path / f"Screenshots/Screenshot_{seed}.png"
+        shot_path.parent.mkdir(exist_ok=True)
+        shot_path.write_bytes(made.encoded())
+        shot = analysed(shot_path)
+        assert shot.screenshot
+
+        advice = recommend(group_of(shot, camera))
+
+        assert advice.best_file == camera.path
+        assert advice.recommendation.startswith("keep IMG_0009.jpg: the photo itself")
+        assert f"not a screenshot of it (Screenshot_{seed}.png)" in advice.recommendation
+        assert advice.why[shot.path] == "a screenshot of IMG_0009.jpg, shown in an app"
 
 
 def test_two_files_of_other_proportions_are_judged_on_their_pixels(tmp_path, original):

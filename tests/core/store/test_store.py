@@ -438,3 +438,18 @@ def test_interrupted_scan_does_not_mark_its_roots_as_scanned(catalog):
 
     assert query(catalog.path, "SELECT status FROM scan") == [("interrupted",)]
     assert query(catalog.path, "SELECT COUNT(*) FROM root WHERE last_scan_at NOT NULL") == [(0,)]
+
+
+def test_the_picture_box_its_thumbnail_and_the_screenshot_mark_round_trip(catalog):
+    box = (0.0, 0.1211, 1.0, 0.5742)
+    shot = AnalysisResult(image("/p/shot.png", picture=box, screenshot=True), b"t", b"p")
+    framed = AnalysisResult(image("/p/framed.jpg", picture=(0.05, 0.05, 0.95, 0.95)), b"t", b"q")
+    plain = AnalysisResult(image("/p/plain.jpg", picture=(0.0, 0.0, 1.0, 1.0)), b"t")
+    catalog.save_results([(r, None) for r in (shot, framed, plain)], scan_id=None)
+
+    loaded = {p.path: p for p in catalog.photos()}
+    assert (loaded["/p/shot.png"].picture, loaded["/p/shot.png"].screenshot) == (box, True)
+    assert loaded["/p/framed.jpg"].screenshot is False
+    assert loaded["/p/plain.jpg"].picture == (0.0, 0.0, 1.0, 1.0)
+    thumbs = catalog.picture_thumbnails(["/p/shot.png", "/p/framed.jpg", "/p/plain.jpg"])
+    assert thumbs == {"/p/shot.png": b"p", "/p/framed.jpg": b"q"}

@@ -1,0 +1,79 @@
+"""Where the picture is in a screenshot of a photo shown in an app, and that an ordinary
+photo, a padded one and a studio shot are not taken for screenshots."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from core.analysis import hashing
+from core.analysis.content import WHOLE, picture_box, screen_box
+from tests.families import FAMILIES, family_rng
+from tests.images import scene
+
+
+def rgb(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("RGB"))
+
+
+def found(pixels: np.ndarray) -> tuple[tuple[float, float, float, float], bool]:
+    """The box the scan finds (from the photo, its reduced grey image and its thumbnail),
+    and whether it found a screenshot."""
+    small = hashing.reduced(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
+    return picture_box(pixels, small, hashing.grey_thumbnail(small))
+
+
+def box_of(pixels: np.ndarray) -> tuple[float, float, float, float]:
+    return found(pixels)[0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_photo_in_a_screenshot_is_found_to_within_two_percent(seed: int) -> None:
+    size = (960, 640) if seed % 2 == 0 else (640, 900)
+    made = FAMILIES["screenshot"].make(scene(seed + 3, size), family_rng(seed, 0, "screenshot"))
+    shot = Image.open(io.BytesIO(made.encoded())).convert("RGB")
+    x0, y0, x1, y1 = made.params["box"]
+    truth = (x0 / shot.width, y0 / shot.height, x1 / shot.width, y1 / shot.height)
+    box, screenshot = found(rgb(shot))
+    assert screenshot
+    assert max(abs(a - b) for a, b in zip(box, truth, strict=True)) < 0.02
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_an_ordinary_photo_is_all_picture(seed: int) -> None:
+    photo = rgb(scene(seed, (900, 600)))
+    assert screen_box(photo) is None
+    # (the border check may take a thumbnail line of flat backdrop for a border)
+    box, screenshot = found(photo)
+    assert not screenshot
+    assert box == pytest.approx(WHOLE, abs=0.04)
+
+
+def test_a_padded_photo_is_its_picture() -> None:
+    padded = Image.new("RGB", (1000, 700), "white")
+    padded.paste(scene(5, (900, 600)), (50, 50))
+    box = box_of(rgb(padded))
+    assert box == pytest.approx((0.05, 50 / 700, 0.95, 650 / 700), abs=0.02)
+
+
+def test_a_product_on_a_white_backdrop_is_not_a_screenshot() -> None:
+    studio = Image.new("RGB", (900, 900), "white")
+    ImageDraw.Draw(studio).ellipse((250, 150, 650, 800), fill=(180, 40, 40))  # a bottle
+    assert screen_box(rgb(studio)) is None
+
+
+@pytest.mark.parametrize("colour", ["white", "black", (200, 30, 30)])
+@pytest.mark.parametrize("share", [0.02, 0.05])
+def test_a_thin_frame_of_any_colour_is_not_picture(colour: object, share: float) -> None:
+    # a frame of 2% is thinner than one pixel of the 64x64 thumbnail on a camera-size photo
+    width, height = 2000, 1400
+    side = round(share * width)
+    framed = Image.new("RGB", (width + 2 * side, height + 2 * side), colour)  # type: ignore[arg-type]
+    framed.paste(scene(5, (width, height)), (side, side))
+    across, down = side / framed.width, side / framed.height
+    expected = (across, down, 1 - across, 1 - down)
+    assert box_of(rgb(framed)) == pytest.approx(expected, abs=0.006)
