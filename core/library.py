@@ -224,8 +224,20 @@ class Library(Actions):
                 reference_folders=catalog.reference_folders(),
                 reporter=reporter,
                 load_pictures=catalog.picture_thumbnails,
+                executor=self._grouping_executor(),
             )
         return generation, groups
+
+    def _grouping_executor(self) -> Executor | None:
+        """Worker processes on every core for the large batches of pairs grouping verifies
+        (the matcher verifies small ones here: workers take a moment to start)."""
+        workers = os.cpu_count() or 1
+        if workers < 2:
+            return None
+        from core.matching.verify import init_worker
+        from core.runtime.processes import ProcessExecutor
+
+        return ProcessExecutor(workers, initializer=init_worker)
 
     def _store(
         self, groups: list[Group], generation: int, settings: dict, options: GroupingOptions

@@ -111,7 +111,8 @@ def _is_flat(line: np.ndarray) -> bool:
 # and a caption under it, and it meets what surrounds it along four straight edges. On a
 # photo with a flat sky or a studio backdrop there is no such rectangle, and nothing is
 # found; a photo between bars of one colour with nothing on them (a letterbox, padding) is
-# not a screenshot either: its bars are a border. Works on a copy of the decoded image ``_SCREEN_SIDE`` pixels on its longer side.
+# not a screenshot either: its bars are a border. Works on a copy of the decoded image
+# ``_SCREEN_SIDE`` pixels on its longer side.
 
 _SCREEN_SIDE = 400
 _SCREEN_FLAT = 3  # levels: a pixel whose 3x3 neighbourhood spans no more is flat

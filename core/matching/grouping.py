@@ -8,13 +8,18 @@
    so mirrored, rotated and cropped copies are found; and EXIF capture times (same camera,
    consecutive frames at most ``burst_seconds`` apart), so the frames of a burst are compared
    even when they moved.
-3. **Verification**: every candidate pair is compared on its thumbnails, aligned. Frames of
-   one burst become links at ``threshold``; other pairs need more the further apart their
-   hashes are (copies of one photo sit within a few bits and correlate above 0.98, while two
-   featureless photos, a sky and a fog, may correlate well but never hash that close).
-4. **Clustering** (``core.clustering``): links strongest first, and two clusters join only if
-   every member of both is alike with the merged cluster's anchor and no person has said
-   their photos are not duplicates, so gradual changes never chain into one giant group.
+3. **Verification** (``core.verify``): a candidate pair is compared on its thumbnails,
+   aligned, in batches that carry their own thumbnails, so that large batches run on every
+   core (``executor``) and each pair's result is its own. Frames of one burst link at
+   ``threshold``; other pairs need more the further apart their hashes are (copies of one
+   photo sit within a few bits and correlate above 0.98, while two featureless photos, a
+   sky and a fog, may correlate well but never hash that close), up to a ceiling.
+4. **Clustering** (``core.clustering``): families are the connected components of the
+   pairs that verify, found without verifying pairs already connected; each family splits
+   around its anchor, every member verified against it (a burst's frames may join through
+   their neighbours), and no person's "not duplicates" is overruled, so gradual changes
+   never chain into one giant group. A family of ``n`` copies costs about ``2n``
+   verifications, not the ``n^2 / 2`` of its candidate pairs.
 5. **Tiers**: a member is *similar* when it is another shot (a burst frame, or EXIF says it
    was taken at another moment than the anchor), else *exact* if it has a byte-identical copy
    in the group, else *near* (the same photo saved differently). A group's tier is its
@@ -25,6 +30,8 @@ Must not import the store or any UI: photos and thumbnails come in as arguments.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
@@ -35,11 +42,14 @@ from core.matching.matcher import (
     same_moment,
 )
 from core.matching.options import GROUPING_VERSION, GroupingOptions
+from core.matching.verify import Executor
 from core.media.folders import FolderSet
-from core.models import TIER_ORDER, Burst, Group, GroupMember, Phase, Photo, Tier, Verdict
+from core.models import TIER_ORDER, Burst, Group, GroupMember, Photo, Tier, Verdict
 from core.progress import Reporter
 
 __all__ = ["GROUPING_VERSION", "GroupingOptions", "group_photos"]
+
+log = logging.getLogger(__name__)
 
 
 def group_photos(
@@ -51,30 +61,41 @@ def group_photos(
     reference_folders: Collection[str] = (),
     reporter: Reporter | None = None,
     load_pictures: ThumbLoader | None = None,
+    executor: Executor | None = None,
 ) -> list[Group]:
     """Groups of the analysed ``photos``, sorted by their first path.
 
     ``verdicts`` are what a person said is not duplicates (``core.models.Verdict``).
     ``reference_folders`` are folders whose files are marked ``reference`` in the result.
     ``load_pictures`` gives the thumbnails of the photos' picture boxes (``Photo.picture``),
-    for those that have one."""
+    for those that have one. ``executor`` verifies large batches of pairs (on every core,
+    with a process pool); without one, all are verified here."""
     reporter = reporter or Reporter()
     usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
     sets = _exact_sets(usable, verdicts)
     reps = [s[0] for s in sets]
-    matcher = Matcher(reps, load_thumbs, options, reporter, load_pictures)
+    matcher = Matcher(reps, load_thumbs, options, reporter, load_pictures, executor)
     forbidden = _Forbidden(sets, verdicts)
-    left, right, strength = matcher.links(lambda a, b: forbidden.allows((a,), (b,)))
-    reporter.phase(Phase.CLUSTERING, len(left))
-
-    def can_join(x: Cluster, y: Cluster, anchor: int) -> bool:
-        """Nobody said they differ, and every member looks like the merged cluster's anchor."""
-        reporter.check()
-        return forbidden.allows(x.members, y.members) and all(
-            matcher.alike(anchor, member) for member in (*x.members, *y.members)
-        )
-
-    clusters = cluster(len(reps), left, right, strength, can_join)
+    pairs = matcher.candidates(lambda a, b: forbidden.allows((a,), (b,)))
+    started = time.perf_counter()
+    clusters = cluster(
+        len(reps),
+        pairs,
+        matcher.verify,
+        matcher.rank,
+        matcher.score,
+        lambda members, item: forbidden.allows(members, (item,)),
+        through=matcher.through,
+    )
+    seconds = time.perf_counter() - started
+    log.debug(
+        "%d representatives, %d candidate pairs, %d verified in %.1f s (%.0f pairs/s)",
+        len(reps),
+        len(pairs),
+        matcher.verified,
+        seconds,
+        matcher.verified / max(seconds, 1e-9),
+    )
     references = FolderSet(reference_folders)
     groups = [_visual_group(c, sets, matcher, options, references) for c in clusters]
     grouped = {i for c in clusters for i in c.members}

@@ -2,21 +2,21 @@
 
 Candidates come from the variant pHashes (``core.similarity``) searched with
 ``core.hashindex`` (every variant of each photo against every plain pHash, and the centres
-against each other), and from EXIF capture times (frames of one burst). Each candidate is
-verified on the thumbnails; the similarity a pair needs grows with the distance of their
-hashes, except between frames of one burst. Must not import the store or any UI.
+against each other), and from EXIF capture times (frames of one burst). Pairs are verified
+on the thumbnails in batches (``core.verify``), when the clustering asks; the similarity a
+pair needs grows with the distance of their hashes, except between frames of one burst.
+Must not import the store or any UI.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from core.analysis.hashing import thumb_from_bytes
-from core.matching import hashindex, similarity
+from core.matching import hashindex, similarity, verify
 from core.matching.options import GroupingOptions
 from core.matching.similarity import Alignment
 from core.models import Phase, Photo
@@ -33,9 +33,11 @@ _NO_MATCH = 1 << 30
 # more similarity, so two smooth, featureless photos that happen to correlate stay apart.
 _FREE_DISTANCE = 8
 _STRICTER_PER_BIT = 0.03
-# The fine alignment search added at most 0.15 to a pair's first figure on the benchmark
-# corpora; pairs further than this below what they need are not searched.
-_SEARCH_GAIN = 0.3
+# However far apart their hashes, a pair this alike is linked: an overlay or a crop can move
+# a pHash by many bits and leave the picture as it was.
+_MOST_REQUIRED = 0.975
+_BATCH = 256  # pairs in one verification task
+_PARALLEL_PAIRS = 2000  # fewer pairs than this are verified here: workers take a while to start
 _PLAIN = similarity.PLAIN
 
 
@@ -54,8 +56,11 @@ class Matcher:
         options: GroupingOptions,
         reporter: Reporter,
         load_pictures: ThumbLoader | None = None,
+        executor: verify.Executor | None = None,
     ) -> None:
         self.reps = reps
+        self.executor = executor
+        self.verified = 0  # pairs verified so far
         self.options = options
         self.reporter = reporter
         count = len(reps)
@@ -72,11 +77,21 @@ class Matcher:
         for face, (i, _) in enumerate(pictures, start=count):
             self.faces_of[i].append(face)
         self.face_flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
-        self.flat = self.face_flat[:count]
+        self.flat = self.face_flat[:count].copy()
+        for i, faces in enumerate(self.faces_of):
+            if reps[i].screenshot and len(faces) > 1:
+                # a screenshot is matched by the photo it shows: the rest of it is an app's
+                # chrome, which two screenshots of different photos may share
+                self.faces_of[i] = faces[1:]
+                self.face_flat[i] = True  # (not searched)
         self.variants = self._fingerprint()
         self.bursts = self._burst_runs()
         self.run_of = {i: n for n, run in enumerate(self.bursts) for i in run}
+        self._frame = {i: x for run in self.bursts for x, i in enumerate(run)}
         self._scores: dict[tuple[int, int], float] = {}
+        self._needed: dict[tuple[int, int], float] = {}
+        self._candidates: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
+        self._neighbours: dict[int, dict[int, int]] = defaultdict(dict)
 
     def _load(self, load_thumbs: ThumbLoader) -> np.ndarray:
         thumbs = np.zeros((len(self.reps), 64, 64), np.uint8)
@@ -118,31 +133,111 @@ class Matcher:
 
     # -- candidates ---------------------------------------------------------------------
 
-    def links(
-        self, allowed: Callable[[int, int], bool]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Verified links (left, right, similarity) between representatives; pairs that
-        ``allowed`` refuses are not even compared."""
-        candidates = self._hash_candidates()
+    def candidates(self, allowed: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+        """Candidate pairs of representatives (a < b), the likeliest first: closest hashes
+        first, then frames of one burst. Pairs that ``allowed`` refuses are left out."""
+        found = {(min(a, b), max(a, b)): hit for (a, b), hit in self._hash_candidates().items()}
         for a, b in self._time_candidates():
-            if (a, b) not in candidates and (b, a) not in candidates:
-                candidates[(a, b)] = (self.options.hash_radius + 1, a, b, _PLAIN)
-        ordered = sorted(candidates.items())
-        kept: list[tuple[int, int, float]] = []
-        self.reporter.phase(Phase.VERIFYING, len(ordered))
-        for done, ((a, b), (_, fa, fb, alignment)) in enumerate(ordered):
-            self.reporter.step(done)
-            if not allowed(a, b):
-                continue
-            needed = self.required(a, b)
-            score = self._verify(fa, fb, alignment, needed)
-            if score >= needed:
-                kept.append((min(a, b), max(a, b), score))
-        if not kept:
-            empty = np.empty(0, np.int64)
-            return empty, empty, np.empty(0)
-        table = np.array(kept)
-        return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+            key = (min(a, b), max(a, b))
+            if key not in found:
+                found[key] = (self.options.hash_radius + 1, a, b, _PLAIN)
+        self._candidates = {key: hit for key, hit in found.items() if allowed(*key)}
+        for (a, b), (d, *_) in self._candidates.items():
+            self._neighbours[a][b] = self._neighbours[b][a] = d
+        ordered = sorted(self._candidates, key=lambda key: (self._candidates[key][0], key))
+        self.reporter.phase(Phase.VERIFYING, len(ordered))  # verified: about as many, or fewer
+        return ordered
+
+    def rank(self, members: list[int]) -> int:
+        """The anchor of ``members``: the one with the most candidates among them, then the
+        closest hashes to them (a stand-in for the medoid; the original a family was made
+        from is a candidate of each of its copies)."""
+        inside = set(members)
+
+        def key(m: int) -> tuple[int, int, int]:
+            near = [d for other, d in self._neighbours[m].items() if other in inside]
+            return (-len(near), sum(near), m)
+
+        return min(members, key=key)
+
+    def through(self, item: int, members: list[int]) -> list[int]:
+        """The ``members`` ``item`` may join a group through: the frames of its burst next
+        to it (a burst drifts: its last frame may no longer look like the group's anchor)."""
+        run = self.run_of.get(item)
+        if run is None:
+            return []
+        frame = self._frame[item]
+        return [
+            m
+            for m in members
+            if self.run_of.get(m) == run
+            and abs(self._frame[m] - frame) <= _BURST_NEIGHBOURS
+            and not same_moment(self.reps[m], self.reps[item])  # another frame, not a copy
+        ]
+
+    # -- verification -------------------------------------------------------------------
+
+    def verify(self, pairs: list[tuple[int, int]]) -> list[bool]:
+        """Whether each pair of representatives is alike enough to link, verifying in
+        batches (through the executor, when there are enough) those not verified yet."""
+        todo = [
+            key
+            for key in dict.fromkeys((min(a, b), max(a, b)) for a, b in pairs)
+            if key not in self._scores
+        ]
+        for key in todo:
+            if self.flat[key[0]] or self.flat[key[1]]:
+                self._scores[key] = 0.0  # a blank photo is matched only by its content hash
+        jobs = [
+            (key, *self._faces(*key), self.required(*key))
+            for key in todo
+            if key not in self._scores
+        ]
+        scores = self._run([(fa, fb, alignment, needed) for _, fa, fb, alignment, needed in jobs])
+        for (key, _, _, _, needed), score in zip(jobs, scores, strict=True):
+            self._scores[key] = score
+            self._needed[key] = needed
+        self.verified += len(jobs)
+        return [self.alike(a, b) for a, b in pairs]
+
+    def _faces(self, a: int, b: int) -> tuple[int, int, Alignment]:
+        """Which faces of the two to compare, and how aligned: the candidate's, else the
+        closest variant pHashes'."""
+        hit = self._candidates.get((a, b))
+        if hit is not None and hit[0] <= self.options.hash_radius:
+            return hit[1], hit[2], hit[3]
+        _, fa, fb, column = self._closest(a, b)
+        return fa, fb, self._alignment(column, fa)
+
+    def _run(self, jobs: list[tuple[int, int, Alignment, float]]) -> list[float]:
+        scores = [0.0] * len(jobs)
+        if not jobs:
+            return scores
+        chunks = list(verify.batches(jobs, self.thumbs, self.aspects, _BATCH))
+        executor = self.executor if len(jobs) >= _PARALLEL_PAIRS else None
+        done = 0
+        if executor is not None:
+            outcomes = executor.map_unordered(verify.verify_task, chunks, self.reporter.stopped)
+            for outcome in outcomes:
+                offset, batch = outcome.task
+                # a batch that failed in a worker is verified here (and its error raised)
+                result = outcome.result
+                if result is None:
+                    result = verify.verify_batch(batch)
+                scores[offset : offset + len(batch.pairs)] = result
+                done += len(batch.pairs)
+                self._progress(done)
+            self.reporter.check()
+        else:
+            for offset, batch in chunks:
+                self.reporter.check()
+                scores[offset : offset + len(batch.pairs)] = verify.verify_batch(batch)
+                done += len(batch.pairs)
+                self._progress(done)
+        return scores
+
+    def _progress(self, done: int) -> None:
+        self.reporter.step(min(self.verified + done, self.reporter.total or 0))
 
     def _hash_candidates(self) -> dict[tuple[int, int], tuple[int, int, int, Alignment]]:
         """(a, b) -> (distance, face of a, face of b, alignment): that face of ``a`` so
@@ -216,37 +311,11 @@ class Matcher:
                     if not same_moment(self.reps[a], self.reps[b]):
                         yield (a, b)
 
-    # -- verification -------------------------------------------------------------------
-
-    @functools.lru_cache(maxsize=8192)  # noqa: B019 - lives as long as one grouping run
-    def _prepared(self, face: int) -> similarity.Prepared:
-        return similarity.prepare(self.thumbs[face], float(self.aspects[face]))
-
-    def _verify(self, fa: int, fb: int, alignment: Alignment, needed: float) -> float:
-        """Similarity of face ``fa`` aligned to face ``fb``, searched hardest near
-        ``needed``; the plain alignment is tried too. Recorded for their owners."""
-        pa, pb = self._prepared(fa), self._prepared(fb)
-        floor = needed - _SEARCH_GAIN
-        score = similarity.compare(pa, pb, alignment, floor, needed)
-        if alignment != _PLAIN and score < needed:
-            score = max(score, similarity.compare(pa, pb, _PLAIN, floor, needed))
-        a, b = int(self.owner[fa]), int(self.owner[fb])
-        key = (min(a, b), max(a, b))
-        self._scores[key] = max(score, self._scores.get(key, 0.0))  # each is a lower bound
-        return self._scores[key]
-
     def score(self, a: int, b: int) -> float:
-        """Similarity of two representatives, their closest faces aligned by their closest
-        variant pHashes."""
+        """Similarity of two representatives as verified (0.0 if they never were)."""
         if a == b:
             return 1.0
-        key = (min(a, b), max(a, b))
-        if key not in self._scores:
-            if self.flat[a] or self.flat[b]:
-                return 0.0
-            _, fa, fb, column = self._closest(a, b)
-            self._verify(fa, fb, self._alignment(column, fa), self.required(a, b))
-        return self._scores[key]
+        return self._scores.get((min(a, b), max(a, b)), 0.0)
 
     def _closest(self, a: int, b: int) -> tuple[int, int, int, int]:
         """(distance, face of one, face of the other, column): the variant of one face that
@@ -281,10 +350,15 @@ class Matcher:
         if run is not None and run == self.run_of.get(b):
             return self.options.threshold
         extra = max(0, self.distance(a, b) - _FREE_DISTANCE) * _STRICTER_PER_BIT
-        return self.options.threshold + extra
+        return max(self.options.threshold, min(self.options.threshold + extra, _MOST_REQUIRED))
 
     def alike(self, a: int, b: int) -> bool:
-        return a == b or self.score(a, b) >= self.required(a, b)
+        """Verified as alike enough to link (``verify`` first)."""
+        if a == b:
+            return True
+        key = (min(a, b), max(a, b))
+        needed = self._needed.get(key)
+        return needed is not None and self._scores[key] >= needed
 
 
 _WHOLE = (0.0, 0.0, 1.0, 1.0)

@@ -13,8 +13,8 @@ Synthetic records (no input files), for ``n`` records and a seed (``SEED + n``),
   of one base may be up to 20 apart: they are *siblings*, not planted pairs.
 
 *Grouping* is ``hashindex.near_pairs(hashes, radius=10)`` (default recall 0.99 at the radius),
-then ``clustering.cluster(n, left, right, strength=-distance, can_join=...)`` whose check keeps
-two clusters apart unless their anchors are within 10 bits, bounding each group's diameter.
+then ``clustering.cluster`` over those pairs, closest first, where a pair is linked when its
+hashes are within 10 bits: each family splits around its anchor, bounding its diameter.
 Each size runs in a fresh subprocess (``python -m tests.benchmarks.test_grouping_speed``),
 pinned to one CPU with ``OMP/OPENBLAS/MKL_NUM_THREADS=1`` (nothing here calls BLAS; the
 printed CPU/wall ratio shows the run used one core), so that ``ru_maxrss`` is that run's own
@@ -184,18 +184,32 @@ def group(hashes: np.ndarray) -> tuple[hashindex.Pairs, list[clustering.Cluster]
     )
     searched = time.perf_counter()
     values = hashes.tolist()
+    distance = {
+        (a, b): d
+        for a, b, d in zip(
+            pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
+        )
+    }
 
-    def can_join(x: clustering.Cluster, y: clustering.Cluster, anchor: int) -> bool:
-        """Every member of the union within RADIUS of its proposed anchor."""
-        centre = values[anchor]
-        return all(hamming(centre, values[m]) <= RADIUS for m in (*x.members, *y.members))
+    def verify(asked: list[tuple[int, int]]) -> list[bool]:
+        """Linked: within RADIUS (the search's pairs, or any pair an anchor asks about)."""
+        return [hamming(values[a], values[b]) <= RADIUS for a, b in asked]
 
+    degree = np.bincount(pairs.left, minlength=len(hashes)) + np.bincount(
+        pairs.right, minlength=len(hashes)
+    )
+
+    def rank(members: list[int]) -> int:
+        """The member with the most pairs (a base is within reach of all its copies)."""
+        return min(members, key=lambda m: (-int(degree[m]), m))
+
+    order = sorted(distance, key=lambda pair: (distance[pair], pair))
     clusters = clustering.cluster(
         len(hashes),
-        pairs.left,
-        pairs.right,
-        -pairs.distance.astype(np.int64),  # uint8: negating it as such would wrap
-        can_join,
+        order,
+        verify,
+        rank,
+        lambda a, b: -hamming(values[a], values[b]),
     )
     done = time.perf_counter()
     table_end = last_table[0] or started

@@ -1,67 +1,137 @@
-"""Anchored clustering: links join clusters strongest first, but only when the caller's check
-accepts the merged cluster around its anchor, so chains of small steps split."""
+"""Clustering from candidate pairs: families are found without verifying pairs that are
+already connected, each family splits around its anchor so chains of small steps do not
+become one cluster, and the result does not depend on how the batches are cut."""
 
 from __future__ import annotations
+
+import itertools
+
+import pytest
 
 from core.matching.clustering import cluster
 
 POSITIONS = [0, 1, 2, 3, 4, 5, 6, 20, 21]  # a chain 0..6 one step apart, and a far pair
 
 
-def chain_links():
-    left = [0, 1, 2, 3, 4, 5, 7]
-    right = [1, 2, 3, 4, 5, 6, 8]
-    strength = [-abs(POSITIONS[a] - POSITIONS[b]) for a, b in zip(left, right, strict=True)]
-    return left, right, strength
+class Oracle:
+    """Verifies pairs by position: linked when at most ``radius`` apart; counts the pairs it
+    was asked and the batches."""
+
+    def __init__(self, positions: list[float], radius: float) -> None:
+        self.positions, self.radius = positions, radius
+        self.asked: list[tuple[int, int]] = []
+        self.batches = 0
+
+    def verify(self, pairs: list[tuple[int, int]]) -> list[bool]:
+        self.batches += 1
+        self.asked += pairs
+        return [abs(self.positions[a] - self.positions[b]) <= self.radius for a, b in pairs]
+
+    def strength(self, a: int, b: int) -> float:
+        return -abs(self.positions[a] - self.positions[b])
 
 
-def within(radius):
-    def check(x, y, anchor):
-        return all(
-            abs(POSITIONS[anchor] - POSITIONS[m]) <= radius for m in (*x.members, *y.members)
-        )
-
-    return check
+def first(members: list[int]) -> int:
+    return min(members)
 
 
-def test_without_a_check_links_make_connected_components():
-    found = cluster(len(POSITIONS), *chain_links())
-    assert [c.members for c in found] == [[0, 1, 2, 3, 4, 5, 6], [7, 8]]
+def middle(positions: list[float]):
+    def rank(members: list[int]) -> int:
+        centre = sorted(positions[m] for m in members)[len(members) // 2]
+        return min(members, key=lambda m: (abs(positions[m] - centre), m))
+
+    return rank
+
+
+def all_pairs(count: int) -> list[tuple[int, int]]:
+    return list(itertools.combinations(range(count), 2))
 
 
 def test_a_chain_of_small_steps_splits_around_anchors():
-    found = cluster(len(POSITIONS), *chain_links(), can_join=within(1))
-    assert all(len(c.members) <= 3 for c in found)
+    oracle = Oracle(POSITIONS, 1)
+    found = cluster(len(POSITIONS), all_pairs(9), oracle.verify, middle(POSITIONS), oracle.strength)
     for c in found:
         assert all(abs(POSITIONS[c.anchor] - POSITIONS[m]) <= 1 for m in c.members)
     assert [7, 8] in [c.members for c in found]
+    assert max(len(c.members) for c in found) == 3
 
 
-def test_every_member_stays_close_to_its_anchor():
-    found = cluster(len(POSITIONS), *chain_links(), can_join=within(2))
-    for c in found:
-        assert all(abs(POSITIONS[c.anchor] - POSITIONS[m]) <= 2 for m in c.members)
+def test_members_that_miss_the_anchor_are_clustered_again_among_themselves():
+    positions = [0, 1, 2, 3, 4]
+    oracle = Oracle(positions, 1)
+    found = cluster(5, all_pairs(5), oracle.verify, first, oracle.strength)
+    # anchor 0 takes 1; the rest, 2-3-4, splits around its own first member
+    assert [c.members for c in found] == [[0, 1], [2, 3]]
+    assert [c.anchor for c in found] == [0, 2]
 
 
-def test_anchor_is_the_most_linked_member():
-    # a star: 0 linked to 1, 2, 3; the leaves are not linked to each other
-    found = cluster(4, [0, 0, 0], [1, 2, 3], [1.0, 1.0, 1.0])
-    assert found[0].anchor == 0
+def test_a_family_of_copies_costs_about_two_verifications_a_member():
+    count = 400
+    oracle = Oracle([0.0] * count, 0.5)  # every pair alike: 79,800 candidate pairs
+    found = cluster(count, all_pairs(count), oracle.verify, first, oracle.strength)
+    assert [len(c.members) for c in found] == [count]
+    assert len(oracle.asked) <= 2 * count
+    assert oracle.batches <= 4
 
 
-def test_the_other_anchor_is_tried_when_the_preferred_one_fails():
-    asked = []
+def test_the_clusters_do_not_depend_on_how_the_batches_are_cut():
+    positions = [0, 0.4, 0.8, 1.5, 1.9, 5, 5.2, 9, 9.1, 9.3, 12]
+    pairs = [(a, b) for a, b in all_pairs(len(positions)) if abs(positions[a] - positions[b]) < 3]
+    pairs.sort(key=lambda p: (abs(positions[p[0]] - positions[p[1]]), p))
+    results = []
+    for batch in (1, 2, 3, 7, 4096):
+        oracle = Oracle(positions, 1.0)
+        found = cluster(
+            len(positions), pairs, oracle.verify, middle(positions), oracle.strength, batch=batch
+        )
+        results.append([(c.anchor, c.members) for c in found])
+    assert all(r == results[0] for r in results)
 
-    def only_anchor_one(x, y, anchor):
-        asked.append(anchor)
-        return anchor == 1
 
-    # 0 has more links, so it is proposed first; the check only accepts 1
-    found = cluster(3, [0, 0], [1, 2], [2.0, 1.0], can_join=only_anchor_one)
-    assert asked[:2] == [0, 1]
-    assert found[0].anchor == 1
+def test_a_failing_pair_between_two_families_does_not_hide_the_one_that_links_them():
+    # 0-1 and 2-3 are families; of the pairs between them only (1, 2) verifies
+    linked = {(0, 1), (2, 3), (1, 2)}
+
+    def verify(pairs):
+        return [(min(pair), max(pair)) in linked for pair in pairs]
+
+    pairs = [(0, 1), (2, 3), (0, 2), (0, 3), (1, 3), (1, 2)]
+    found = cluster(4, pairs, verify, lambda m: 1 if 1 in m else min(m), lambda a, b: 1.0)
+    assert [c.members for c in found] == [[0, 1, 2]]
+    assert found[0].anchor == 1  # 3 is not linked to it, and alone
+
+
+def test_joins_can_refuse_a_member():
+    oracle = Oracle([0, 0, 0], 0.5)
+    found = cluster(
+        3, all_pairs(3), oracle.verify, first, oracle.strength, joins=lambda ms, m: m != 2
+    )
+    assert [c.members for c in found] == [[0, 1]]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_small_inputs_and_no_links(count):
+    oracle = Oracle([10 * i for i in range(count)], 1)
+    assert cluster(count, all_pairs(count), oracle.verify, first, oracle.strength) == []
 
 
 def test_output_is_sorted_and_singletons_are_dropped():
-    found = cluster(6, [4, 1], [5, 2], [1.0, 1.0])
+    positions = [50, 0, 0, 90, 30, 30]
+    oracle = Oracle(positions, 0)
+    found = cluster(6, all_pairs(6), oracle.verify, first, oracle.strength)
     assert [c.members for c in found] == [[1, 2], [4, 5]]
+
+
+def test_an_item_joins_through_the_member_it_is_allowed_to_join_through():
+    # frames of a burst drifting away from the anchor 0: 0-1-2-3 each one step apart
+    positions = [0, 1, 2, 3]
+    oracle = Oracle(positions, 1)
+
+    def neighbours(item, members):  # the frame just before it, if a member
+        return [m for m in members if m == item - 1]
+
+    plain = cluster(4, all_pairs(4), oracle.verify, first, oracle.strength)
+    grown = cluster(4, all_pairs(4), oracle.verify, first, oracle.strength, through=neighbours)
+    assert [c.members for c in plain] == [[0, 1], [2, 3]]
+    # 2 joins through 1 (linked to the anchor); 3 would need two steps: it stays out
+    assert [c.members for c in grown] == [[0, 1, 2]]

@@ -337,6 +337,26 @@ def test_grouping_is_deterministic(originals):
     assert [m.photo.path for m in first[0].members] == sorted(first[0].paths)
 
 
+def test_worker_processes_verify_to_the_same_groups(originals, monkeypatch):
+    from core.matching import matcher
+    from core.matching.verify import init_worker
+    from core.runtime.processes import ProcessExecutor
+
+    lib = Library()
+    for n, original in enumerate(originals):
+        lib.add(f"/w/{n}/original.jpg", original)
+        for name, make in list(TRANSFORMS.items())[:8]:
+            img, kw = make(original)
+            lib.add(f"/w/{n}/{name}.jpg", img, **kw)
+    lib.add("/w/other.jpg", scene(40, (640, 480)))
+    here = lib.group()
+    monkeypatch.setattr(matcher, "_PARALLEL_PAIRS", 1)  # every batch to the workers
+    monkeypatch.setattr(matcher, "_BATCH", 3)  # in many small tasks
+    spread = lib.group(executor=ProcessExecutor(2, initializer=init_worker))
+    assert spread == here
+    assert len(here) == 2
+
+
 def test_progress_is_reported(originals):
     lib = Library()
     lib.add("/p/a.jpg", originals[0])
@@ -344,8 +364,10 @@ def test_progress_is_reported(originals):
     events = []
     lib.group(reporter=Reporter(events.append))
     phases = [e.phase for e in events]
-    for phase in ("loading thumbnails", "fingerprinting", "searching", "verifying", "clustering"):
+    for phase in ("loading thumbnails", "fingerprinting", "searching", "verifying"):
         assert phase in phases
+    verifying = [e for e in events if e.phase == "verifying"]
+    assert verifying[-1].done <= verifying[-1].total
 
 
 def test_a_copy_whose_editor_dropped_the_sub_seconds_is_the_same_shot(originals):

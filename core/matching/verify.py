@@ -1,0 +1,114 @@
+"""Verification: how alike the two photos of each candidate pair are, in batches.
+
+A batch carries everything its pairs need (the thumbnails of the faces they compare, each
+face's proportions, and per pair the alignment its hashes suggest and the similarity it
+needs), so a batch can be verified anywhere: in this process, in a worker process through an
+``Executor``, on another machine. The result of a pair depends on that pair alone, never on
+which other pairs share its batch or on the order batches come back.
+
+Must not import the store or any UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from core.matching import similarity
+from core.matching.similarity import Alignment
+
+# The fine alignment search added at most 0.15 to a pair's first figure on the benchmark
+# corpora; pairs further than this below what they need are not searched.
+SEARCH_GAIN = 0.3
+
+
+class Executor(Protocol):
+    """Where batches are verified: ``core.runtime``'s executors fit (an outcome per task,
+    with its ``task`` and ``result``, None when the task failed)."""
+
+    def map_unordered(
+        self,
+        fn: Callable[[Any], Any],
+        tasks: Iterable[Any],
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One comparison: face ``a`` aligned by ``alignment`` to face ``b``, needing ``needed``.
+    Faces are indices into the batch's thumbnails."""
+
+    a: int
+    b: int
+    alignment: Alignment
+    needed: float
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    thumbs: np.ndarray  # (faces, 64, 64) uint8
+    aspects: np.ndarray  # (faces,) width / height of each face
+    pairs: tuple[Pair, ...]
+
+
+def verify_batch(batch: Batch) -> list[float]:
+    """The similarity (0..1) of each pair of ``batch``, in order."""
+    prepared: dict[int, similarity.Prepared] = {}
+
+    def face(i: int) -> similarity.Prepared:
+        found = prepared.get(i)
+        if found is None:
+            found = prepared[i] = similarity.prepare(batch.thumbs[i], float(batch.aspects[i]))
+        return found
+
+    return [verify_pair(face(p.a), face(p.b), p.alignment, p.needed) for p in batch.pairs]
+
+
+def verify_task(task: tuple[int, Batch]) -> list[float]:
+    """``verify_batch`` of a task of ``batches``: what an executor runs."""
+    return verify_batch(task[1])
+
+
+def verify_pair(
+    a: similarity.Prepared, b: similarity.Prepared, alignment: Alignment, needed: float
+) -> float:
+    """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``; the plain
+    alignment is tried too when the suggested one falls short."""
+    floor = needed - SEARCH_GAIN
+    score = similarity.compare(a, b, alignment, floor, needed)
+    if alignment != similarity.PLAIN and score < needed:
+        score = max(score, similarity.compare(a, b, similarity.PLAIN, floor, needed))
+    return score
+
+
+def batches(
+    pairs: Sequence[tuple[int, int, Alignment, float]],
+    thumbs: np.ndarray,
+    aspects: np.ndarray,
+    size: int,
+) -> Iterator[tuple[int, Batch]]:
+    """``pairs`` (face, face, alignment, needed) cut into batches of at most ``size``, each
+    with the thumbnails of its own faces only: (offset of its first pair, batch)."""
+    for start in range(0, len(pairs), size):
+        chunk = pairs[start : start + size]
+        faces = sorted({f for a, b, _, _ in chunk for f in (a, b)})
+        index = {f: i for i, f in enumerate(faces)}
+        yield (
+            start,
+            Batch(
+                thumbs=thumbs[faces],
+                aspects=aspects[faces],
+                pairs=tuple(Pair(index[a], index[b], al, need) for a, b, al, need in chunk),
+            ),
+        )
+
+
+def init_worker() -> None:
+    """In a worker process: one OpenCV thread (the processes are the parallelism)."""
+    import cv2
+
+    cv2.setNumThreads(1)
