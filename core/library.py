@@ -214,6 +214,7 @@ class Library(Actions):
         from core.matching.grouping import group_photos
 
         catalog = self.catalog
+        cache = _CatalogCache(catalog)
         with catalog.snapshot():
             generation = catalog.generation()
             groups = group_photos(
@@ -225,7 +226,9 @@ class Library(Actions):
                 reporter=reporter,
                 load_pictures=catalog.picture_thumbnails,
                 executor=self._grouping_executor(),
+                cache=cache,
             )
+        cache.flush()
         return generation, groups
 
     def _grouping_executor(self) -> Executor | None:
@@ -609,3 +612,30 @@ def _read_measure(photo: Photo, measure: Callable[[BinaryIO], T]) -> T | None:
     except Exception as exc:  # a decoder may raise anything on a file that changed
         log.warning("could not measure %s: %s", printable(photo.path), exc)
         return None
+
+
+class _CatalogCache:
+    """Grouping's cache (``core.matching.matcher.Cache``) in the catalog: read during the
+    grouping's snapshot, written after it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.kept: tuple[dict[int, bytes], Sequence[tuple[int, int, float, float]]] = ({}, ())
+
+    def variants(self, ids: Sequence[int]) -> dict[int, bytes]:
+        return self.catalog.cached_variants(ids, GROUPING_VERSION)
+
+    def links(self) -> dict[tuple[int, int, float], float]:
+        return self.catalog.cached_links(GROUPING_VERSION)
+
+    def keep(
+        self, variants: dict[int, bytes], links: Sequence[tuple[int, int, float, float]]
+    ) -> None:
+        self.kept = (variants, links)
+
+    def flush(self) -> None:
+        variants, links = self.kept
+        if self.catalog.read_only:
+            return
+        self.catalog.save_variants(variants, GROUPING_VERSION)
+        self.catalog.save_links(links, GROUPING_VERSION)

@@ -37,6 +37,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from core.matching.clustering import Cluster, cluster
 from core.matching.matcher import (
+    Cache,
     Matcher,
     ThumbLoader,
     same_moment,
@@ -62,6 +63,7 @@ def group_photos(
     reporter: Reporter | None = None,
     load_pictures: ThumbLoader | None = None,
     executor: Executor | None = None,
+    cache: Cache | None = None,
 ) -> list[Group]:
     """Groups of the analysed ``photos``, sorted by their first path.
 
@@ -69,12 +71,13 @@ def group_photos(
     ``reference_folders`` are folders whose files are marked ``reference`` in the result.
     ``load_pictures`` gives the thumbnails of the photos' picture boxes (``Photo.picture``),
     for those that have one. ``executor`` verifies large batches of pairs (on every core,
-    with a process pool); without one, all are verified here."""
+    with a process pool); without one, all are verified here. ``cache`` keeps the photos'
+    variant hashes and the verified pairs between runs (``matcher.Cache``)."""
     reporter = reporter or Reporter()
     usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)
     sets = _exact_sets(usable, verdicts)
     reps = [s[0] for s in sets]
-    matcher = Matcher(reps, load_thumbs, options, reporter, load_pictures, executor)
+    matcher = Matcher(reps, load_thumbs, options, reporter, load_pictures, executor, cache)
     forbidden = _Forbidden(sets, verdicts)
     pairs = matcher.candidates(lambda a, b: forbidden.allows((a,), (b,)))
     started = time.perf_counter()
@@ -88,6 +91,8 @@ def group_photos(
         through=matcher.through,
     )
     seconds = time.perf_counter() - started
+    if cache is not None:
+        cache.keep(matcher.new_variants, matcher.new_links)
     log.debug(
         "%d representatives, %d candidate pairs, %d verified in %.1f s (%.0f pairs/s)",
         len(reps),

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
 
-from core.analysis.hashing import thumb_from_bytes
+from core.analysis.hashing import THUMB_SIZE, thumb_from_bytes
 from core.matching import hashindex, similarity, verify
 from core.matching.options import GroupingOptions
 from core.matching.similarity import Alignment
@@ -39,6 +40,18 @@ _MOST_REQUIRED = 0.975
 _BATCH = 256  # pairs in one verification task
 _PARALLEL_PAIRS = 2000  # fewer pairs than this are verified here: workers take a while to start
 _PLAIN = similarity.PLAIN
+_FACE_BYTES = similarity.VARIANTS * 8 + 1  # a face's variant hashes and its flatness
+
+
+class Cache(Protocol):
+    """What grouping keeps between runs (by file id), so that a scan that adds a few photos
+    costs the fingerprints and verifications of those photos only."""
+
+    def variants(self, ids: Sequence[int]) -> dict[int, bytes]: ...
+    def links(self) -> dict[tuple[int, int, float], float]: ...
+    def keep(
+        self, variants: dict[int, bytes], links: Sequence[tuple[int, int, float, float]]
+    ) -> None: ...
 
 
 class Matcher:
@@ -57,34 +70,39 @@ class Matcher:
         reporter: Reporter,
         load_pictures: ThumbLoader | None = None,
         executor: verify.Executor | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.reps = reps
         self.executor = executor
         self.verified = 0  # pairs verified so far
         self.options = options
         self.reporter = reporter
+        self._load_thumbs, self._load_pictures = load_thumbs, load_pictures
         count = len(reps)
         aspects = np.array([_aspect(p) for p in reps], np.float64)
-        thumbs = self._load(load_thumbs)
-        pictures = self._pictures(load_pictures)
-        boxed = np.stack([t for _, t in pictures]) if pictures else np.zeros((0, 64, 64), np.uint8)
-        self.thumbs = np.concatenate([thumbs, boxed])
-        self.owner = np.concatenate([np.arange(count), [i for i, _ in pictures]]).astype(np.int64)
+        boxed = [i for i, p in enumerate(reps) if p.picture and p.picture != _WHOLE]
+        if load_pictures is None:
+            boxed = []
+        self.owner = np.concatenate([np.arange(count), boxed]).astype(np.int64)
         self.aspects = np.concatenate(
-            [aspects, [aspects[i] * _box_aspect(reps[i].picture) for i, _ in pictures]]
+            [aspects, [aspects[i] * _box_aspect(reps[i].picture) for i in boxed]]
         )
         self.faces_of: list[list[int]] = [[i] for i in range(count)]
-        for face, (i, _) in enumerate(pictures, start=count):
+        for face, i in enumerate(boxed, start=count):
             self.faces_of[i].append(face)
-        self.face_flat = np.array([similarity.is_flat(t) for t in self.thumbs], dtype=bool)
+        faces = len(self.owner)
+        self.thumbs = np.zeros((faces, THUMB_SIZE, THUMB_SIZE), np.uint8)
+        self._loaded = np.zeros(faces, bool)
+        self.variants = np.zeros((faces, similarity.VARIANTS), np.uint64)
+        self.face_flat = np.zeros(faces, bool)
+        self._fingerprint(cache.variants([p.id for p in reps if p.id is not None]) if cache else {})
         self.flat = self.face_flat[:count].copy()
-        for i, faces in enumerate(self.faces_of):
-            if reps[i].screenshot and len(faces) > 1:
+        for i, faces_of in enumerate(self.faces_of):
+            if reps[i].screenshot and len(faces_of) > 1:
                 # a screenshot is matched by the photo it shows: the rest of it is an app's
                 # chrome, which two screenshots of different photos may share
-                self.faces_of[i] = faces[1:]
+                self.faces_of[i] = faces_of[1:]
                 self.face_flat[i] = True  # (not searched)
-        self.variants = self._fingerprint()
         self.bursts = self._burst_runs()
         self.run_of = {i: n for n, run in enumerate(self.bursts) for i in run}
         self._frame = {i: x for run in self.bursts for x, i in enumerate(run)}
@@ -92,44 +110,59 @@ class Matcher:
         self._needed: dict[tuple[int, int], float] = {}
         self._candidates: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
         self._neighbours: dict[int, dict[int, int]] = defaultdict(dict)
+        self._known = cache.links() if cache else {}
+        self.new_links: list[tuple[int, int, float, float]] = []
 
-    def _load(self, load_thumbs: ThumbLoader) -> np.ndarray:
-        thumbs = np.zeros((len(self.reps), 64, 64), np.uint8)
-        paths = [p.path for p in self.reps]
-        self.reporter.phase(Phase.LOADING, len(paths))
-        for start in range(0, len(paths), _LOAD_CHUNK):
+    def _ensure(self, faces: Iterable[int]) -> None:
+        """Load the thumbnails of ``faces`` not loaded yet."""
+        missing = sorted({int(f) for f in faces if not self._loaded[f]})
+        count = len(self.reps)
+        for start in range(0, len(missing), _LOAD_CHUNK):
+            chunk = missing[start : start + _LOAD_CHUNK]
+            for loader, part in (
+                (self._load_thumbs, [f for f in chunk if f < count]),
+                (self._load_pictures, [f for f in chunk if f >= count]),
+            ):
+                if not part or loader is None:
+                    continue
+                paths = {f: self.reps[int(self.owner[f])].path for f in part}
+                loaded = loader(list(paths.values()))
+                for f, path in paths.items():
+                    if path in loaded:
+                        self.thumbs[f] = thumb_from_bytes(loaded[path])
+            self._loaded[chunk] = True
+
+    def _fingerprint(self, cached: dict[int, bytes]) -> None:
+        """Each face's variant pHashes and flatness: kept from an earlier grouping where the
+        cache has them, else computed from the thumbnails (and kept in ``new_variants``)."""
+        todo: list[int] = []
+        for i, rep in enumerate(self.reps):
+            faces = self.faces_of[i]
+            blob = cached.get(rep.id) if rep.id is not None else None
+            if blob is not None and len(blob) == len(faces) * _FACE_BYTES:
+                for k, face in enumerate(faces):
+                    part = blob[k * _FACE_BYTES : (k + 1) * _FACE_BYTES]
+                    self.variants[face] = np.frombuffer(part[:-1], "<u8")
+                    self.face_flat[face] = bool(part[-1])
+            else:
+                todo += faces
+        self.new_variants: dict[int, bytes] = {}
+        self.reporter.phase(Phase.FINGERPRINTING, len(todo))
+        for start in range(0, len(todo), _LOAD_CHUNK):
             self.reporter.step(start)
-            loaded = load_thumbs(paths[start : start + _LOAD_CHUNK])
-            for offset, path in enumerate(paths[start : start + _LOAD_CHUNK]):
-                if path in loaded:
-                    thumbs[start + offset] = thumb_from_bytes(loaded[path])
-        return thumbs
-
-    def _pictures(self, load_pictures: ThumbLoader | None) -> list[tuple[int, np.ndarray]]:
-        """(representative, its picture's thumbnail) for those whose picture is a box."""
-        boxed = [i for i, p in enumerate(self.reps) if p.picture and p.picture != _WHOLE]
-        if load_pictures is None or not boxed:
-            return []
-        found = []
-        for start in range(0, len(boxed), _LOAD_CHUNK):
-            chunk = boxed[start : start + _LOAD_CHUNK]
-            loaded = load_pictures([self.reps[i].path for i in chunk])
-            found += [
-                (i, thumb_from_bytes(loaded[self.reps[i].path]))
-                for i in chunk
-                if self.reps[i].path in loaded
-            ]
-        return found
-
-    def _fingerprint(self) -> np.ndarray:
-        out = np.zeros((len(self.thumbs), similarity.VARIANTS), np.uint64)
-        self.reporter.phase(Phase.FINGERPRINTING, len(self.thumbs))
-        for start in range(0, len(self.thumbs), _LOAD_CHUNK):
-            self.reporter.step(start)
-            chunk = self.thumbs[start : start + _LOAD_CHUNK]
-            aspects = self.aspects[start : start + _LOAD_CHUNK]
-            out[start : start + len(chunk)] = similarity.variant_phashes(chunk, aspects)
-        return out
+            chunk = todo[start : start + _LOAD_CHUNK]
+            self._ensure(chunk)
+            self.variants[chunk] = similarity.variant_phashes(
+                self.thumbs[chunk], self.aspects[chunk]
+            )
+            self.face_flat[chunk] = [similarity.is_flat(self.thumbs[f]) for f in chunk]
+        for i in sorted({int(self.owner[f]) for f in todo}):
+            rep_id = self.reps[i].id
+            if rep_id is not None:
+                self.new_variants[rep_id] = b"".join(
+                    self.variants[f].astype("<u8").tobytes() + bytes([int(self.face_flat[f])])
+                    for f in self.faces_of[i]
+                )
 
     # -- candidates ---------------------------------------------------------------------
 
@@ -188,17 +221,31 @@ class Matcher:
         for key in todo:
             if self.flat[key[0]] or self.flat[key[1]]:
                 self._scores[key] = 0.0  # a blank photo is matched only by its content hash
-        jobs = [
-            (key, *self._faces(*key), self.required(*key))
-            for key in todo
-            if key not in self._scores
-        ]
+        jobs = []
+        for key in todo:
+            if key in self._scores:
+                continue
+            needed = round(self.required(*key), 6)
+            self._needed[key] = needed
+            ida, idb = self._ids(*key)
+            known = None if ida is None or idb is None else self._known.get((ida, idb, needed))
+            if known is not None:
+                self._scores[key] = known  # verified by an earlier grouping
+            else:
+                jobs.append((key, *self._faces(*key), needed))
         scores = self._run([(fa, fb, alignment, needed) for _, fa, fb, alignment, needed in jobs])
         for (key, _, _, _, needed), score in zip(jobs, scores, strict=True):
             self._scores[key] = score
-            self._needed[key] = needed
+            ids = self._ids(*key)
+            if None not in ids:
+                self.new_links.append((*ids, needed, score))  # type: ignore[arg-type]
         self.verified += len(jobs)
         return [self.alike(a, b) for a, b in pairs]
+
+    def _ids(self, a: int, b: int) -> tuple[int | None, int | None]:
+        """The file ids of two representatives, the smaller first."""
+        x, y = self.reps[a].id, self.reps[b].id
+        return (x, y) if x is None or y is None or x < y else (y, x)
 
     def _faces(self, a: int, b: int) -> tuple[int, int, Alignment]:
         """Which faces of the two to compare, and how aligned: the candidate's, else the
@@ -213,6 +260,7 @@ class Matcher:
         scores = [0.0] * len(jobs)
         if not jobs:
             return scores
+        self._ensure(f for fa, fb, _, _ in jobs for f in (fa, fb))
         chunks = list(verify.batches(jobs, self.thumbs, self.aspects, _BATCH))
         executor = self.executor if len(jobs) >= _PARALLEL_PAIRS else None
         done = 0

@@ -296,16 +296,20 @@ class Catalog(GroupsMixin, DecisionsMixin):
                     conflict_target=[File.path], preserve=self._columns
                 ).execute()
             ids = self.file_ids([r.photo.path for r, _ in results])
+            # (grouping's variant hashes of the old thumbnails go with them)
             thumbs = [
-                (ids[r.photo.path], r.thumb, r.picture_thumb)
+                (ids[r.photo.path], r.thumb, r.picture_thumb, None)
                 for r, _ in results
                 if r.thumb is not None
             ]
-            fields = [Thumb.file, Thumb.data, Thumb.picture]
+            fields = [Thumb.file, Thumb.data, Thumb.picture, Thumb.variants]
             for chunk in chunks(thumbs):
                 Thumb.insert_many(chunk, fields=fields).on_conflict(
-                    conflict_target=[Thumb.file], preserve=[Thumb.data, Thumb.picture]
+                    conflict_target=[Thumb.file], preserve=fields[1:]
                 ).execute()
+            Link = self.t.Link
+            for chunk in chunks(list(ids.values())):  # pairs verified on what they were
+                Link.delete().where(Link.a.in_(chunk) | Link.b.in_(chunk)).execute()
             stale = [ids[r.photo.path] for r, _ in results if r.thumb is None]
             for chunk in chunks(stale):
                 Thumb.delete().where(Thumb.file.in_(chunk)).execute()
@@ -430,6 +434,50 @@ class Catalog(GroupsMixin, DecisionsMixin):
             out.update((path, bytes(data)) for path, data in tuples(query))
         return out
 
+    # -- what grouping keeps between runs ----------------------------------------------
+
+    def cached_variants(self, ids: Sequence[int], version: int) -> dict[int, bytes]:
+        """file id -> the variant hashes grouping stored for it with ``version``."""
+        Thumb = self.t.Thumb
+        stamp = _stamp(version)
+        out: dict[int, bytes] = {}
+        for chunk in chunks(ids):
+            query = Thumb.select(Thumb.file, Thumb.variants).where(
+                Thumb.file.in_(chunk), Thumb.variants.is_null(False)
+            )
+            for file_id, blob in tuples(query):
+                data = bytes(blob)
+                if data[: len(stamp)] == stamp:
+                    out[file_id] = data[len(stamp) :]
+        return out
+
+    def save_variants(self, rows: dict[int, bytes], version: int) -> None:
+        """Keep grouping's variant hashes of these files (by file id)."""
+        if not rows or self.read_only:
+            return
+        Thumb, stamp = self.t.Thumb, _stamp(version)
+        with self.writing(inputs=False):
+            for file_id, data in rows.items():
+                Thumb.update(variants=stamp + data).where(Thumb.file == file_id).execute()
+
+    def cached_links(self, version: int) -> dict[tuple[int, int, float], float]:
+        """(file id, file id, similarity needed) -> similarity found, for the pairs grouping
+        verified with ``version``."""
+        Link = self.t.Link
+        query = Link.select(Link.a, Link.b, Link.needed, Link.score).where(Link.version == version)
+        return {(a, b, needed): score for a, b, needed, score in tuples(query)}
+
+    def save_links(self, rows: Sequence[tuple[int, int, float, float]], version: int) -> None:
+        """Keep verified pairs: (file id, file id, similarity needed, similarity found)."""
+        if not rows or self.read_only:
+            return
+        Link = self.t.Link
+        fields = [Link.a, Link.b, Link.needed, Link.score, Link.version]
+        with self.writing(inputs=False):
+            Link.delete().where(Link.version != version).execute()
+            for chunk in chunks([(*row, version) for row in rows]):
+                Link.insert_many(chunk, fields=fields).on_conflict_replace().execute()
+
     def file_ids(self, paths: Sequence[str]) -> dict[str, int]:
         """path -> file id, for the given paths that are catalogued."""
         File = self.t.File
@@ -477,3 +525,7 @@ def _raise_clearly(path: str, exc: pw.OperationalError) -> None:
     if clear is None:
         raise exc
     raise clear from exc
+
+
+def _stamp(version: int) -> bytes:
+    return version.to_bytes(4, "little")

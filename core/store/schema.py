@@ -144,6 +144,24 @@ class Tables:
             file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE", backref="thumb")
             data = pw.BlobField()
             picture = pw.BlobField(null=True)  # schema 5: the picture box's, if not the whole
+            # schema 5: the variant pHashes grouping computed from them (a cache: a version,
+            # then the hashes); cleared when the photo is analysed again
+            variants = pw.BlobField(null=True)
+
+        class Link(_Model):
+            """A pair of photos grouping verified (schema 5), with the similarity it needed
+            and found, so that after a scan only the new photos' pairs are verified. A cache:
+            gone with either file, or when either is analysed again; ``version`` is that of
+            the grouping code that found it."""
+
+            a = pw.ForeignKeyField(File, on_delete="CASCADE")
+            b = pw.ForeignKeyField(File, on_delete="CASCADE")
+            needed = pw.FloatField()
+            score = pw.FloatField()
+            version = pw.IntegerField()
+
+            class Meta:
+                primary_key = pw.CompositeKey("a", "b", "needed")
 
         class PhotoGroup(_Model):
             """A group as computed. ``signature`` (a hash of its member paths) gives a group
@@ -269,10 +287,10 @@ class Tables:
         self.ReferenceFolder, self.Setting = ReferenceFolder, Setting
         self.Verdict, self.VerdictSide = Verdict, VerdictSide
         self.FileDecision, self.Batch, self.Operation = FileDecision, Batch, Operation
-        self.GroupSignature = GroupSignature
+        self.GroupSignature, self.Link = GroupSignature, Link
         self.all: list[type[pw.Model]] = [
             Root, Scan, File, Thumb, PhotoGroup, GroupMember, ReferenceFolder, Setting,
-            Verdict, VerdictSide, GroupSignature, FileDecision, Batch, Operation,
+            Verdict, VerdictSide, GroupSignature, FileDecision, Batch, Operation, Link,
         ]  # fmt: skip
 
 
@@ -372,14 +390,22 @@ CREATE UNIQUE INDEX "operation_batch_id_seq" ON "operation" ("batch_id", "seq");
 """
 
 
-# Schema 5: where the picture is in each photo, and the thumbnail of that box.
+# Schema 5: where the picture is in each photo, and the thumbnail of that box; what grouping
+# keeps to be incremental (variant hashes, verified pairs).
 _V5_PICTURE = """
 ALTER TABLE "file" ADD COLUMN "picture_left" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_top" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_right" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_bottom" REAL;
 ALTER TABLE "file" ADD COLUMN "picture_screen" INTEGER;
-ALTER TABLE "thumb" ADD COLUMN "picture" BLOB
+ALTER TABLE "thumb" ADD COLUMN "picture" BLOB;
+ALTER TABLE "thumb" ADD COLUMN "variants" BLOB;
+CREATE TABLE "link" ("a_id" INTEGER NOT NULL, "b_id" INTEGER NOT NULL, "needed" REAL NOT NULL,
+  "score" REAL NOT NULL, "version" INTEGER NOT NULL, PRIMARY KEY ("a_id", "b_id", "needed"),
+  FOREIGN KEY ("a_id") REFERENCES "file" ("id") ON DELETE CASCADE,
+  FOREIGN KEY ("b_id") REFERENCES "file" ("id") ON DELETE CASCADE);
+CREATE INDEX "link_a_id" ON "link" ("a_id");
+CREATE INDEX "link_b_id" ON "link" ("b_id")
 """
 
 
@@ -397,5 +423,5 @@ MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
     2: _run_script(_V2_GROUPS),  # groups, verdicts, reference folders, settings, quality
     3: _run_script(_V3_ROOTS_AND_VERDICT_SIDES),  # ctime, root devices, verdicts by content
     4: _run_script(_V4_DECISIONS_AND_JOURNAL),  # decisions, the journal of apply
-    5: _run_script(_V5_PICTURE),  # the picture's box and its thumbnail
+    5: _run_script(_V5_PICTURE),  # the picture's box and its thumbnail; grouping's caches
 }

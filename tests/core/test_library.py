@@ -85,6 +85,44 @@ def test_groups_finds_each_scene_with_its_copies(photos):
     assert relations == {p: Tier.EXACT if p in exact else Tier.NEAR for p in relations}
 
 
+def verified_pairs(caplog) -> int:
+    """Pairs the last grouping verified, from its debug line."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "core.matching.grouping"]
+    return int(lines[-1].split(" candidate pairs, ")[1].split(" verified")[0])
+
+
+def test_a_scan_that_adds_photos_costs_the_verification_of_their_pairs_only(
+    photos, tmp_path, caplog
+):
+    caplog.set_level("DEBUG", logger="core.matching.grouping")
+    photos.library.groups()
+    full = verified_pairs(caplog)
+    assert full > 0 and photos.rows("link") >= full
+
+    photos.library.groups(regroup=True)  # the same photos: nothing to verify again
+    assert verified_pairs(caplog) == 0
+    save(scene(2, (320, 240)).resize((240, 180)), photos.root / "s2/smaller.jpg")
+    photos.scan()
+    again = photos.library.groups()
+    assert 0 < verified_pairs(caplog) < full
+    # the same groups as from scratch
+    with Library(str(tmp_path / "fresh.sqlite3")) as fresh:
+        fresh.scan([str(photos.root)], ScanOptions(workers=1))
+        assert [g.paths for g in fresh.groups().groups] == [g.paths for g in again.groups]
+    assert photos("s2/smaller.jpg") in photos.group_of(again.groups, "s2/orig.jpg").paths
+
+
+def test_a_photo_analysed_again_loses_its_verified_pairs(photos):
+    photos.library.groups()
+    before = photos.rows("link")
+    original = photos.root / "s2/orig.jpg"
+    save(scene(4, (320, 240)), original)  # another picture under the same name
+    photos.scan()
+    assert photos.rows("link") < before
+    groups = photos.library.groups().groups
+    assert photos("s2/orig.jpg") not in {p for g in groups for p in g.paths}
+
+
 def test_a_second_call_reuses_the_stored_groups_as_they_were(photos):
     first = photos.library.groups()
 
