@@ -148,6 +148,8 @@ def screen_box(rgb: np.ndarray) -> FractionBox | None:
     areas = stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]
     best = 1 + int(np.argmax(areas))
     x, y, bw, bh = (int(v) for v in stats[best, :4])
+    if bw * bh < _MIN_PHOTO * w * h:
+        return None
     box = _inside_bubble(small, (x, y, x + bw, y + bh))
     left, top, right, bottom = box
     share = (right - left) * (bottom - top) / (w * h)
@@ -209,7 +211,7 @@ def _margin(lines: np.ndarray, most: int) -> int:
     sparse marks; 0 if none is. The first two lines may blend the margin with what is
     outside it (a rounded corner, the resampled edge)."""
     found = 0
-    for start in range(min(3, len(lines))):
+    for start in range(min(3, most + 1, len(lines))):
         colour = np.median(lines[start], axis=0)
         near = (np.abs(lines[start : most + 1] - colour).max(axis=2) <= 6).mean(axis=1)
         if near[0] >= _MARGIN_START:

@@ -77,3 +77,13 @@ def test_a_thin_frame_of_any_colour_is_not_picture(colour: object, share: float)
     across, down = side / framed.width, side / framed.height
     expected = (across, down, 1 - across, 1 - down)
     assert box_of(rgb(framed)) == pytest.approx(expected, abs=0.006)
+
+
+@pytest.mark.parametrize("side", [4, 9, 30])
+def test_a_small_mark_on_a_plain_backdrop_is_all_picture(side: int) -> None:
+    # a plain backdrop with one small textured mark: no screenshot, and no failure on a
+    # mark only a few pixels across
+    pixels = np.full((450, 600, 3), 128, np.uint8)
+    rng = np.random.default_rng(side)
+    pixels[200 : 200 + side, 300 : 300 + side + 3] = rng.integers(0, 256, (side, side + 3, 3))
+    assert found(pixels) == (WHOLE, False)
