@@ -344,8 +344,20 @@ def compare(
     floor: float = 0.5,
     target: float | None = None,
 ) -> float:
+    """How alike A and B look (0..1) when A is aligned to B: ``match``'s figure."""
+    return match(a, b, alignment, floor, target)[0]
+
+
+def match(
+    a: Prepared,
+    b: Prepared,
+    alignment: Alignment = PLAIN,
+    floor: float = 0.5,
+    target: float | None = None,
+) -> tuple[float, np.ndarray]:
     """How alike A and B look (0..1) when A is aligned to B, searching small turns
-    (+-3 degrees), zooms (+-4%) and shifts (+-2 px) around ``alignment`` (in B's frame).
+    (+-3 degrees), zooms (+-4%) and shifts (+-2 px) around ``alignment`` (in B's frame), and
+    the alignment (3x3, B's normalised coordinates to A's) that figure was found at.
 
     The search is quick (views, then shifts, twice), and exhaustive over all combinations
     only when that leaves the figure just short of ``target``, where the decision lies. It
@@ -361,10 +373,10 @@ def compare(
     start = (1.0, 0.0, (0.0, 0.0))
     best = float(scores([start])[0])
     if best >= _GOOD_ENOUGH:
-        return best
+        return best, base
     robust = _robust(a, b, base)
     if robust >= _GOOD_ENOUGH or max(best, robust) < floor:
-        return max(best, robust)
+        return max(best, robust), base
     views = [(zoom, angle) for zoom in (1.0, 0.96, 1.04) for angle in (0.0, -3.0, 3.0)]
     view, shift = views[0], (0.0, 0.0)
     for _ in range(2):  # coordinate ascent: the best view at this shift, then the best shift
@@ -376,7 +388,7 @@ def compare(
         if found.max() > best:
             best, shift = float(found.max()), moved[int(found.argmax())]
         if best >= _GOOD_ENOUGH:
-            return best
+            return best, base @ _nudge(*view, shift, b.aspect)
     if target is not None and target - _CLOSE_CALL <= max(best, robust) < target:
         every = [(z, t, offset) for z, t in views for offset in _SHIFTS]
         found = scores(every)
@@ -384,9 +396,32 @@ def compare(
             best = float(found.max())
             view, shift = every[int(found.argmax())][:2], every[int(found.argmax())][2]
     nudged = base @ _nudge(*view, shift, b.aspect)
-    return max(
-        best, robust, _robust(a, b, nudged) if (view, shift) != (views[0], (0.0, 0.0)) else 0.0
-    )
+    moved_robust = _robust(a, b, nudged) if (view, shift) != (views[0], (0.0, 0.0)) else 0.0
+    if robust > max(best, moved_robust):
+        return robust, base
+    return max(best, moved_robust), nudged
+
+
+def detail_agreement(a: Prepared, b: Prepared, matrix: np.ndarray) -> float:
+    """How well the fine detail of A, aligned by ``matrix``, agrees with B's: the
+    correlation of what is left of each once its broad shading (a blur of ``_DETAIL_BLUR``
+    pixels) is taken away, overlays left out as in ``correlation``. Two photos of smooth
+    things (skies, walls, gradients) correlate well overall whatever they show; their
+    detail, where they have any, does not."""
+    image, mask = _warped(a, matrix)
+    weight = mask * b.mask * _INNER
+    total = float(weight.sum())
+    if total < _MIN_OVERLAP * weight.size:
+        return 0.0
+    kept = _without_overlays(image, b.image, weight, total)
+    if kept is not None:
+        weight, total = kept, float(kept.sum())
+    fine_a = image - cv2.GaussianBlur(image, (0, 0), _DETAIL_BLUR)
+    fine_b = b.image - cv2.GaussianBlur(b.image, (0, 0), _DETAIL_BLUR)
+    return _ncc(fine_a, fine_b, weight, total)
+
+
+_DETAIL_BLUR = 3.0
 
 
 def _warped(a: Prepared, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -450,4 +485,4 @@ _EYE.flags.writeable = False
 
 _SHIFTS = [(dx, dy) for dx in (-2.0, 0.0, 2.0) for dy in (-2.0, 0.0, 2.0) if dx or dy]
 _GOOD_ENOUGH = 0.985  # stop searching: nothing found later would change a decision
-_CLOSE_CALL = 0.15  # this far short of a target, every combination is tried
+_CLOSE_CALL = 0.04  # this far short of a target, every combination is tried

@@ -103,3 +103,44 @@ def test_dark_textured_photo_is_not_taken_for_bars():
 def test_blank_images_are_flat():
     assert similarity.is_flat(np.full((64, 64), 255, np.uint8))
     assert not similarity.is_flat(thumb(scene(1, (64, 48))))
+
+
+def smooth_photo(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A sky-like photo: a vertical gradient with faint mottling of its own (clouds, haze) a
+    few percent of the picture across."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    sky = np.linspace(230, 90, h)[:, None] * np.ones((1, w))
+    mottle = np.asarray(
+        Image.fromarray(rng.integers(0, 256, (h // 16, w // 16), dtype=np.uint8)).resize(
+            size, Image.BICUBIC
+        ),
+        np.float64,
+    )
+    grey = sky + (mottle - 128) * 0.25
+    return Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+def verified(a: Image.Image, b: Image.Image, needed: float = 0.85) -> float:
+    from core.matching import verify
+
+    pa, pb = similarity.prepare(thumb(a)), similarity.prepare(thumb(b))
+    return verify.verify_pair(pa, pb, similarity.PLAIN, needed)
+
+
+def test_two_smooth_photos_alike_only_in_their_shading_are_not_linked():
+    a, b = smooth_photo(1), smooth_photo(2)
+    pa, pb = similarity.prepare(thumb(a)), similarity.prepare(thumb(b))
+    assert similarity.compare(pa, pb) > 0.85  # overall, the gradients correlate
+    assert verified(a, b) < 0.85  # their detail does not
+
+
+def test_a_copy_of_a_smooth_photo_is_still_linked():
+    a = smooth_photo(1)
+    small = a.resize((320, 240), Image.BILINEAR)
+    buffer = __import__("io").BytesIO()
+    small.save(buffer, "JPEG", quality=70)
+    copy = Image.open(buffer)
+    brighter = a.point(lambda v: min(255, int(v * 1.1)))
+    assert verified(a, copy) >= 0.85
+    assert verified(a, brighter) >= 0.85
