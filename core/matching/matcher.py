@@ -26,6 +26,7 @@ from core.progress import Reporter
 ThumbLoader = Callable[[Sequence[str]], dict[str, bytes]]
 
 _LOAD_CHUNK = 2000
+_ALTERNATIVES = 3  # alignments of the next closest variants a verification may start from
 _FINGERPRINT_CHUNK = 256  # faces fingerprinted at once (its transforms hold ~0.3 MB a face)
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
@@ -248,16 +249,31 @@ class Matcher:
         x, y = self.reps[a].id, self.reps[b].id
         return (x, y) if x is None or y is None or x < y else (y, x)
 
-    def _faces(self, a: int, b: int) -> tuple[int, int, Alignment]:
-        """Which faces of the two to compare, and how aligned: the candidate's, else the
-        closest variant pHashes'."""
+    def _faces(self, a: int, b: int) -> tuple[int, int, tuple[Alignment, ...]]:
+        """Which faces of the two to compare, and how they might be aligned: the
+        candidate's alignment (else the closest variant pHashes'), then those of the next
+        closest variants of the same faces."""
         hit = self._candidates.get((a, b))
         if hit is not None and hit[0] <= self.options.hash_radius:
-            return hit[1], hit[2], hit[3]
-        _, fa, fb, column = self._closest(a, b)
-        return fa, fb, self._alignment(column, fa)
+            fa, fb, first = hit[1], hit[2], hit[3]
+        else:
+            _, fa, fb, column = self._closest(a, b)
+            first = self._alignment(column, fa)
+        # a variant of A near B's plain hash says how B sits in A; one of B near A's says
+        # how A sits in B (a crop is a view of its original, not the other way round)
+        forward = np.bitwise_count(self.variants[fa] ^ self.variants[fb, 0]).astype(np.int64)
+        backward = np.bitwise_count(self.variants[fb] ^ self.variants[fa, 0]).astype(np.int64)
+        both = np.concatenate([forward, backward])
+        others = []
+        for index in np.argsort(both, kind="stable")[: _ALTERNATIVES + 1].tolist():
+            if index < len(forward):
+                others.append(self._alignment(index, fa))
+            else:
+                seen_from_b = self._alignment(index - len(forward), fb).as_array()
+                others.append(Alignment.of(np.linalg.inv(seen_from_b)))
+        return fa, fb, tuple(dict.fromkeys([first, *others]))[: _ALTERNATIVES + 1]
 
-    def _run(self, jobs: list[tuple[int, int, Alignment, float]]) -> list[float]:
+    def _run(self, jobs: list[tuple[int, int, tuple[Alignment, ...], float]]) -> list[float]:
         scores = [0.0] * len(jobs)
         if not jobs:
             return scores

@@ -20,6 +20,7 @@ Pure numpy/OpenCV; must not import the store or any UI.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -374,6 +375,13 @@ def match(
     best = float(scores([start])[0])
     if best >= _GOOD_ENOUGH:
         return best, base
+    shifted = _phase_shifted(a, b, base)
+    if shifted is not None:
+        phased = float(_correlations(a, b, [shifted])[0])
+        if phased > best:
+            best, base = phased, shifted
+            if best >= _GOOD_ENOUGH:
+                return best, base
     robust = _robust(a, b, base)
     if robust >= _GOOD_ENOUGH or max(best, robust) < floor:
         return max(best, robust), base
@@ -400,6 +408,30 @@ def match(
     if robust > max(best, moved_robust):
         return robust, base
     return max(best, moved_robust), nudged
+
+
+def _phase_shifted(a: Prepared, b: Prepared, base: np.ndarray) -> np.ndarray | None:
+    """``base`` moved by the shift phase correlation finds between A (so aligned) and B, or
+    None when it finds none worth trying. A hashed view is a box at a fixed place: a crop
+    a few percent off it is found here in one step, where the search's steps of 2 pixels
+    would not reach it."""
+    image = warp(a.image, base)
+    (dx, dy), response = cv2.phaseCorrelate(
+        image.astype(np.float64), b.image.astype(np.float64), _WINDOW
+    )
+    if response < _PHASE_RESPONSE or not 0.5 <= np.hypot(dx, dy) <= _PHASE_REACH:
+        return None
+    return base @ _nudge(1.0, 0.0, (-round(dx, 2), -round(dy, 2)), b.aspect)
+
+
+_WINDOW = cv2.createHanningWindow((THUMB_SIZE, THUMB_SIZE), cv2.CV_64F)
+_PHASE_RESPONSE = 0.05  # below this, the peak is noise
+_PHASE_REACH = 16.0  # pixels: further than a quarter of the thumbnail, no crop of one view
+
+
+def first_figures(a: Prepared, b: Prepared, alignments: Sequence[Alignment]) -> list[float]:
+    """How alike A and B look at each alignment as it is, before any search."""
+    return [float(v) for v in _correlations(a, b, [al.as_array() for al in alignments])]
 
 
 def detail_agreement(a: Prepared, b: Prepared, matrix: np.ndarray) -> float:

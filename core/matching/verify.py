@@ -1,7 +1,7 @@
 """Verification: how alike the two photos of each candidate pair are, in batches.
 
 A batch carries everything its pairs need (the thumbnails of the faces they compare, each
-face's proportions, and per pair the alignment its hashes suggest and the similarity it
+face's proportions, and per pair the alignments its hashes suggest and the similarity it
 needs), so a batch can be verified anywhere: in this process, in a worker process through an
 ``Executor``, on another machine. The result of a pair depends on that pair alone, never on
 which other pairs share its batch or on the order batches come back.
@@ -45,12 +45,13 @@ class Executor(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """One comparison: face ``a`` aligned by ``alignment`` to face ``b``, needing ``needed``.
+    """One comparison: face ``a`` aligned to face ``b`` by one of ``alignments`` (the
+    likeliest first), needing ``needed``.
     Faces are indices into the batch's thumbnails."""
 
     a: int
     b: int
-    alignment: Alignment
+    alignments: tuple[Alignment, ...]
     needed: float
 
 
@@ -71,7 +72,7 @@ def verify_batch(batch: Batch) -> list[float]:
             found = prepared[i] = similarity.prepare(batch.thumbs[i], float(batch.aspects[i]))
         return found
 
-    return [verify_pair(face(p.a), face(p.b), p.alignment, p.needed) for p in batch.pairs]
+    return [verify_pair(face(p.a), face(p.b), p.alignments, p.needed) for p in batch.pairs]
 
 
 def verify_task(task: tuple[int, Batch]) -> list[float]:
@@ -80,17 +81,27 @@ def verify_task(task: tuple[int, Batch]) -> list[float]:
 
 
 def verify_pair(
-    a: similarity.Prepared, b: similarity.Prepared, alignment: Alignment, needed: float
+    a: similarity.Prepared,
+    b: similarity.Prepared,
+    alignments: Alignment | Sequence[Alignment],
+    needed: float,
 ) -> float:
-    """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``; the plain
-    alignment is tried too when the suggested one falls short. A pair alike enough overall
+    """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``, from the
+    suggested ``alignments`` and the plain one: the search starts from the one that scores
+    best as it is, and from the runner-up when that falls short (the closest hashes may
+    stand for the wrong view: a crop between two hashed boxes). A pair alike enough overall
     whose fine detail disagrees scores that agreement instead (below ``DETAIL_AGREES``)."""
+    if isinstance(alignments, Alignment):
+        alignments = (alignments,)
     floor = needed - SEARCH_GAIN
-    score, matrix = similarity.match(a, b, alignment, floor, needed)
-    if alignment != similarity.PLAIN and score < needed:
-        plain = similarity.match(a, b, similarity.PLAIN, floor, needed)
-        if plain[0] > score:
-            score, matrix = plain
+    starts = list(dict.fromkeys((*alignments, similarity.PLAIN)))
+    firsts = similarity.first_figures(a, b, starts)
+    order = sorted(range(len(starts)), key=lambda i: (-firsts[i], i))
+    score, matrix = similarity.match(a, b, starts[order[0]], floor, needed)
+    if score < needed and len(order) > 1:
+        other = similarity.match(a, b, starts[order[1]], floor, needed)
+        if other[0] > score:
+            score, matrix = other
     if needed <= score < NEAR_IDENTICAL:
         detail = similarity.detail_agreement(a, b, matrix)
         if detail < DETAIL_AGREES:
@@ -99,12 +110,12 @@ def verify_pair(
 
 
 def batches(
-    pairs: Sequence[tuple[int, int, Alignment, float]],
+    pairs: Sequence[tuple[int, int, tuple[Alignment, ...], float]],
     thumbs: np.ndarray,
     aspects: np.ndarray,
     size: int,
 ) -> Iterator[tuple[int, Batch]]:
-    """``pairs`` (face, face, alignment, needed) cut into batches of at most ``size``, each
+    """``pairs`` (face, face, alignments, needed) cut into batches of at most ``size``, each
     with the thumbnails of its own faces only: (offset of its first pair, batch)."""
     for start in range(0, len(pairs), size):
         chunk = pairs[start : start + size]
