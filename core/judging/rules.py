@@ -81,10 +81,12 @@ class Context:
     # path -> the picture's box inside its border, in fractions (left, top, right, bottom)
     pictures: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     usual: float | None = None  # the proportions most of the group shares (``with_usual``)
+    usual_wide: bool = True  # most files of those proportions are wider than tall
 
     def with_usual(self) -> Context:
         """This context with ``usual`` found from its group (once: the rules read it)."""
-        return replace(self, usual=_usual_proportions(self))
+        usual = _usual_proportions(self)
+        return replace(self, usual=usual, usual_wide=_usually_wide(self, usual))
 
 
 Step = tuple[list[Photo], str | None]  # the candidates left, and why (None: nothing decided)
@@ -235,11 +237,31 @@ def _usual_proportions(context: Context) -> float | None:
 
 
 def _misfit(photo: Photo, context: Context) -> float:
-    """How far (>= 1) ``photo``'s proportions are from the group's usual ones."""
+    """How far (>= 1) ``photo``'s proportions are from the group's usual ones. A file of
+    the usual proportions turned a quarter is not off; one that is off is measured as it
+    stands (a 1000x872 photo stretched to 1000x1188 is 36% off a group of 1000x872 files,
+    not the 4% it would be had it been turned as well)."""
     if context.usual is None:
         return 1.0
     off = abs(math.log(_proportions(photo, context) / context.usual))
-    return math.exp(off) if off > _SAME_SHAPE else 1.0
+    if off <= _SAME_SHAPE:
+        return 1.0
+    w, h = _picture_size(photo, context)
+    across = math.log(w / h) if w and h else 0.0
+    usual = math.log(context.usual) * (1 if context.usual_wide else -1)
+    return math.exp(max(off, abs(across - usual)))
+
+
+def _usually_wide(context: Context, usual: float | None) -> bool:
+    """Whether most files of the ``usual`` proportions are wider than tall."""
+    if usual is None:
+        return True
+    shaped = [
+        w > h
+        for w, h in (_picture_size(p, context) for p in context.group if p.width and p.height)
+        if min(w, h) and abs(math.log(max(w, h) / min(w, h) / usual)) <= _SAME_SHAPE
+    ]
+    return sum(shaped) * 2 >= len(shaped)
 
 
 def _misshapen(photo: Photo, context: Context) -> str:

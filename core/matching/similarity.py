@@ -166,8 +166,7 @@ class Alignment:
     def from_variant(cls, column: int, aspect: float = 1.0) -> Alignment:
         """The alignment hash ``column`` of a photo ``aspect`` wide stands for: B is that
         view of A, in that orientation."""
-        view, k = COLUMNS[column]
-        return cls.of(VIEWS[view].matrix(aspect) @ orientation(k))
+        return _variant_alignment(column, aspect)
 
     @classmethod
     def turned(cls, k: int) -> Alignment:
@@ -184,6 +183,14 @@ class Alignment:
 
 
 PLAIN = Alignment()
+
+
+@functools.lru_cache(maxsize=8192)
+def _variant_alignment(column: int, aspect: float) -> Alignment:
+    view, k = COLUMNS[column]
+    return Alignment.of(VIEWS[view].matrix(aspect) @ orientation(k))
+
+
 _PIXELS = np.array([[THUMB_SIZE, 0, -0.5], [0, THUMB_SIZE, -0.5], [0, 0, 1.0]])
 _NORMALISE = np.linalg.inv(_PIXELS)
 

@@ -368,3 +368,19 @@ def test_a_frame_with_eyes_found_beats_one_without(tmp_path, astronaut):
     group = group_of(*frames, bursts=(Burst(tuple(p.path for p in frames)),))
     advice = recommend(group, JudgeOptions(faces=True), fine_sharpness=sharper_closed, faces=faces)
     assert advice.burst_keeps == (frames[1].path,)
+
+
+def test_a_copy_stretched_the_other_way_does_not_pass_for_a_turned_one(tmp_path, original):
+    # 1200x900 (4:3) files, and a copy stretched 1.87x tall: 1200x1680, 1.4:1 standing up,
+    # which a copy turned a quarter would nearly be; its pixels are no more picture
+    camera = analysed(save(original, tmp_path / "DCIM/IMG_0007.JPG", quality=92))
+    resave = analysed(save(original, tmp_path / "Edits/IMG_0007.jpg", quality=80))
+    small = analysed(save(resized(original, 0.75), tmp_path / "IMG_0007_small.jpg"))
+    tall = analysed(save(original.resize((1200, 1680)), tmp_path / "Downloads/tall.jpg"))
+    turned = analysed(save(original.rotate(90, expand=True), tmp_path / "Rotated/IMG_0007.jpg"))
+
+    advice = recommend(group_of(tall, small, resave, turned, camera))
+
+    # its picture is the camera file's: a tie that provenance decides
+    assert advice.best_file == camera.path
+    assert "stretched" not in advice.why[turned.path]
