@@ -110,8 +110,12 @@ def near_pairs_between(
         order = np.argsort(keys)
         sorted_keys = keys[order]
         probe = queries & mask
-        start = np.searchsorted(sorted_keys, probe, "left")
-        count = np.searchsorted(sorted_keys, probe, "right") - start
+        # one search among the distinct keys (fewer, and no second search for run ends)
+        distinct, first, runs = np.unique(sorted_keys, return_index=True, return_counts=True)
+        at = np.minimum(np.searchsorted(distinct, probe), max(len(distinct) - 1, 0))
+        found = distinct[at] == probe if len(distinct) else np.zeros(len(probe), bool)
+        start = np.where(found, first[at] if len(distinct) else 0, 0)
+        count = np.where(found, runs[at] if len(distinct) else 0, 0)
         q = np.repeat(np.arange(len(queries)), count)
         offsets = np.arange(len(q)) - np.repeat(np.cumsum(count) - count, count)
         i = order[np.repeat(start, count) + offsets]
