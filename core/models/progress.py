@@ -14,11 +14,9 @@ class Phase(StrEnum):
     DISCOVERING = "finding photos"
     ANALYSING = "analysing"
     HASHING = "hashing"  # content hashes of older files whose size now collides
-    LOADING = "loading thumbnails"
     FINGERPRINTING = "fingerprinting"
     SEARCHING = "searching"
     VERIFYING = "verifying"
-    CLUSTERING = "clustering"
     CHECKING = "checking files"  # a stat of every file shown, right before advice is given
     MEASURING = "measuring"  # on-demand measures for judging: fine sharpness, faces
     APPLYING = "moving files"  # apply: files marked backup go to the backup folder (or trash)
