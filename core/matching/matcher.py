@@ -313,17 +313,16 @@ class Matcher:
         if len(live) < 2:
             return {}
         centre = similarity.CENTRE_COLUMN
-        found: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
+        found: dict[tuple[int, int], tuple[int, int, int, int, int]] = {}
         searches = (
-            (self.variants[live], self.variants[live, 0], self._alignment),
+            (self.variants[live], self.variants[live, 0]),
             (
                 self.variants[live, centre : centre + similarity.DIHEDRAL],
                 self.variants[live, centre],
-                lambda column, face: similarity.Alignment.turned(column),
             ),
         )
         self.reporter.phase(Phase.SEARCHING)
-        for queries, index, alignment_of in searches:
+        for search, (queries, index) in enumerate(searches):
             per_face = queries.shape[1]
             pairs = hashindex.near_pairs_between(
                 queries.ravel(),
@@ -338,12 +337,13 @@ class Matcher:
                 fa, fb = int(live[q // per_face]), int(live[i])
                 a, b = int(self.owner[fa]), int(self.owner[fb])
                 if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
-                    found[(a, b)] = (d, fa, fb, alignment_of(q % per_face, fa))
-        # one direction per pair: the closer one
+                    found[(a, b)] = (d, fa, fb, search, q % per_face)
+        # one direction per pair: the closer one; its alignment: what the hash column stands
+        # for (a view of the whole face, or a turn of its centre)
         return {
-            (a, b): hit
-            for (a, b), hit in found.items()
-            if (b, a) not in found or (hit[0], a) < (found[(b, a)][0], b)
+            (a, b): (d, fa, fb, self._alignment(column, fa) if search == 0 else _turned(column))
+            for (a, b), (d, fa, fb, search, column) in found.items()
+            if (b, a) not in found or (d, a) < (found[(b, a)][0], b)
         }
 
     def _alignment(self, column: int, face: int) -> Alignment:
@@ -427,6 +427,11 @@ class Matcher:
 
 
 _WHOLE = (0.0, 0.0, 1.0, 1.0)
+_TURNS = tuple(Alignment.turned(k) for k in range(similarity.DIHEDRAL))
+
+
+def _turned(k: int) -> Alignment:
+    return _TURNS[k]
 
 
 def _box_aspect(box: tuple[float, float, float, float] | None) -> float:
