@@ -340,8 +340,9 @@ class Matcher:
                     found[(a, b)] = (d, fa, fb, search, q % per_face)
         # one direction per pair: the closer one; its alignment: what the hash column stands
         # for (a view of the whole face, or a turn of its centre)
+        turned = Alignment.turned
         return {
-            (a, b): (d, fa, fb, self._alignment(column, fa) if search == 0 else _turned(column))
+            (a, b): (d, fa, fb, self._alignment(column, fa) if search == 0 else turned(column))
             for (a, b), (d, fa, fb, search, column) in found.items()
             if (b, a) not in found or (d, a) < (found[(b, a)][0], b)
         }
@@ -427,11 +428,6 @@ class Matcher:
 
 
 _WHOLE = (0.0, 0.0, 1.0, 1.0)
-_TURNS = tuple(Alignment.turned(k) for k in range(similarity.DIHEDRAL))
-
-
-def _turned(k: int) -> Alignment:
-    return _TURNS[k]
 
 
 def _box_aspect(box: tuple[float, float, float, float] | None) -> float:

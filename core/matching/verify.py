@@ -85,7 +85,7 @@ def verify_task(task: tuple[int, Batch]) -> list[float]:
 def verify_pair(
     a: similarity.Prepared,
     b: similarity.Prepared,
-    alignments: Alignment | Sequence[Alignment],
+    alignments: Sequence[Alignment],
     needed: float,
 ) -> float:
     """Similarity of ``a`` aligned to ``b``, searched hardest near ``needed``, from the
@@ -93,15 +93,14 @@ def verify_pair(
     best as it is, and from the runner-up when that falls short (the closest hashes may
     stand for the wrong view: a crop between two hashed boxes). A pair alike enough overall
     whose fine detail disagrees scores that agreement instead (below ``DETAIL_AGREES``)."""
-    if isinstance(alignments, Alignment):
-        alignments = (alignments,)
     floor = needed - SEARCH_GAIN
     starts = list(dict.fromkeys((*alignments, similarity.PLAIN)))
     firsts = similarity.first_figures(a, b, starts)
     order = sorted(range(len(starts)), key=lambda i: (-firsts[i], i))
-    score, matrix = similarity.match(a, b, starts[order[0]], floor, needed)
-    if score < needed and len(order) > 1 and firsts[order[1]] >= floor:
-        other = similarity.match(a, b, starts[order[1]], floor, needed)
+    best, runner_up = order[0], order[1] if len(order) > 1 else None
+    score, matrix = similarity.match(a, b, starts[best], floor, needed, firsts[best])
+    if score < needed and runner_up is not None and firsts[runner_up] >= floor:
+        other = similarity.match(a, b, starts[runner_up], floor, needed, firsts[runner_up])
         if other[0] > score:
             score, matrix = other
     if needed <= score < NEAR_IDENTICAL:

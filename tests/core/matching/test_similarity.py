@@ -125,7 +125,7 @@ def verified(a: Image.Image, b: Image.Image, needed: float = 0.85) -> float:
     from core.matching import verify
 
     pa, pb = similarity.prepare(thumb(a)), similarity.prepare(thumb(b))
-    return verify.verify_pair(pa, pb, similarity.PLAIN, needed)
+    return verify.verify_pair(pa, pb, (similarity.PLAIN,), needed)
 
 
 def test_two_smooth_photos_alike_only_in_their_shading_are_not_linked():
