@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # at run time only judge() imports it: it brings the analysis
 
     from core.analysis.faces import FaceCrop
     from core.judging.recommend import Recommendation
+    from core.matching.matcher import Search
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -620,7 +621,8 @@ class _CatalogCache:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.kept: tuple[dict[int, bytes], Sequence[tuple[int, int, float, float]]] = ({}, ())
+        self.kept: tuple[dict[int, bytes], Sequence[tuple[int, int, float, float]], Search] | None
+        self.kept = None
 
     def variants(self, ids: Sequence[int]) -> dict[int, bytes]:
         return self.catalog.cached_variants(ids, GROUPING_VERSION)
@@ -628,14 +630,24 @@ class _CatalogCache:
     def links(self) -> dict[tuple[int, int, float], float]:
         return self.catalog.cached_links(GROUPING_VERSION)
 
+    def searched(self, ids: Sequence[int], stamp: int) -> set[int]:
+        return self.catalog.searched_files(ids, stamp)
+
+    def candidates(self, stamp: int) -> list[tuple[int, int, int, int, int, int, int]]:
+        return self.catalog.cached_candidates(stamp)
+
     def keep(
-        self, variants: dict[int, bytes], links: Sequence[tuple[int, int, float, float]]
+        self,
+        variants: dict[int, bytes],
+        links: Sequence[tuple[int, int, float, float]],
+        search: Search,
     ) -> None:
-        self.kept = (variants, links)
+        self.kept = (variants, links, search)
 
     def flush(self) -> None:
-        variants, links = self.kept
-        if self.catalog.read_only:
+        if self.kept is None or self.catalog.read_only:
             return
+        variants, links, search = self.kept
         self.catalog.save_variants(variants, GROUPING_VERSION)
         self.catalog.save_links(links, GROUPING_VERSION)
+        self.catalog.save_candidates(search.rows, search.searched, search.unsearched, search.stamp)

@@ -119,12 +119,17 @@ def low_frequencies_of_boxes(
     of each thumbnail, each enlarged to the full square: shape (n, len(boxes), 8, 8)."""
     stack = np.asarray(thumbs, dtype=np.float64).reshape(-1, THUMB_SIZE, THUMB_SIZE)
     count = len(stack)
+    lines = stack.reshape(-1, THUMB_SIZE)
     out = np.empty((count, len(boxes), _LOW, _LOW))
+    across: dict[tuple[float, float], np.ndarray] = {}  # boxes with one span share this step
     for index, (left, top, right, bottom) in enumerate(boxes):
-        columns = span_projection(left, right - left)  # (8, 64)
+        right_ = across.get((left, right))
+        if right_ is None:
+            columns = span_projection(left, right - left)  # (8, 64)
+            right_ = (lines @ columns.T).reshape(count, THUMB_SIZE, _LOW)
+            right_ = across[(left, right)] = right_.transpose(1, 0, 2).reshape(THUMB_SIZE, -1)
         rows = span_projection(top, bottom - top)
-        right_ = (stack.reshape(-1, THUMB_SIZE) @ columns.T).reshape(count, THUMB_SIZE, _LOW)
-        both = rows @ right_.transpose(1, 0, 2).reshape(THUMB_SIZE, -1)  # (8, n*8)
+        both = rows @ right_  # (8, n*8)
         out[:, index] = both.reshape(_LOW, count, _LOW).transpose(1, 0, 2)
     return out
 

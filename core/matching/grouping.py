@@ -34,6 +34,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 
 from core.matching.clustering import Cluster, cluster
 from core.matching.matcher import (
@@ -92,7 +93,9 @@ def group_photos(
     )
     seconds = time.perf_counter() - started
     if cache is not None:
-        cache.keep(matcher.new_variants, matcher.new_links)
+        copies = [p.id for s in sets for p in s[1:] if p.id is not None]  # never searched
+        search = replace(matcher.search, unsearched=copies)
+        cache.keep(matcher.new_variants, matcher.new_links, search)
     log.debug(
         "%d representatives, %d candidate pairs, %d verified in %.1f s (%.0f pairs/s)",
         len(reps),

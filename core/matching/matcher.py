@@ -10,15 +10,17 @@ Must not import the store or any UI.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from core.analysis.hashing import THUMB_SIZE, thumb_from_bytes
 from core.matching import hashindex, similarity, verify
-from core.matching.options import GroupingOptions
+from core.matching.options import GROUPING_VERSION, GroupingOptions
 from core.matching.similarity import Alignment
 from core.models import Phase, Photo
 from core.progress import Reporter
@@ -39,21 +41,48 @@ _STRICTER_PER_BIT = 0.03
 # However far apart their hashes, a pair this alike is linked: an overlay or a crop can move
 # a pHash by many bits and leave the picture as it was.
 _MOST_REQUIRED = 0.975
-_BATCH = 256  # pairs in one verification task
-_PARALLEL_PAIRS = 2000  # fewer pairs than this are verified here: workers take a while to start
+_BATCH = 128  # pairs in one verification task
+_PARALLEL_PAIRS = 512  # fewer pairs than this are verified here: two workers start in ~0.3 s
 _PLAIN = similarity.PLAIN
+_PLAIN_COLUMN = 0  # the variant hash column of the face as it is
 _FACE_BYTES = similarity.VARIANTS * 8 + 1  # a face's variant hashes and its flatness
 
 
 class Cache(Protocol):
     """What grouping keeps between runs (by file id), so that a scan that adds a few photos
-    costs the fingerprints and verifications of those photos only."""
+    costs the fingerprints, the search and the verifications of those photos only."""
 
     def variants(self, ids: Sequence[int]) -> dict[int, bytes]: ...
     def links(self) -> dict[tuple[int, int, float], float]: ...
+    def searched(self, ids: Sequence[int], stamp: int) -> set[int]: ...
+    def candidates(self, stamp: int) -> list[tuple[int, int, int, int, int, int, int]]: ...
     def keep(
-        self, variants: dict[int, bytes], links: Sequence[tuple[int, int, float, float]]
+        self,
+        variants: dict[int, bytes],
+        links: Sequence[tuple[int, int, float, float]],
+        search: Search,
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What a hash search found for the photos it searched (by file id), to keep: its
+    ``stamp`` (the grouping version and search settings), the candidate ``rows`` of those
+    photos (a, b, distance, face of a, face of b, search, column: that face of ``a``, seen
+    through that hash column of that search, came within ``distance`` bits of that face of
+    ``b``; face 0 is the photo, 1 its picture's box), the photos ``searched`` against all
+    others, and those ``unsearched`` (exact copies of another: not searched themselves)."""
+
+    stamp: int
+    rows: list[tuple[int, int, int, int, int, int, int]]
+    searched: list[int]
+    unsearched: list[int] = field(default_factory=list)
+
+
+def search_stamp(options: GroupingOptions) -> int:
+    """What the candidates of a hash search depend on, as a number to keep them by."""
+    key = f"{GROUPING_VERSION}/{options.hash_radius}/{options.recall}"
+    return zlib.crc32(key.encode()) & 0x7FFFFFFF
 
 
 class Matcher:
@@ -97,8 +126,19 @@ class Matcher:
         self._loaded = np.zeros(faces, bool)
         self.variants = np.zeros((faces, similarity.VARIANTS), np.uint64)
         self.face_flat = np.zeros(faces, bool)
-        self._fingerprint(cache.variants([p.id for p in reps if p.id is not None]) if cache else {})
+        ids = [p.id for p in reps if p.id is not None]
+        fingerprinted = self._fingerprint(cache.variants(ids) if cache else {})
         self.flat = self.face_flat[:count].copy()
+        self.faces = [list(f) for f in self.faces_of]  # each one's faces: photo, picture's box
+        self.stamp = search_stamp(options)
+        # searched before, against all others, on the hashes it has now: its candidate pairs
+        # with the others searched before are kept, and only the rest are searched
+        searched = cache.searched(ids, self.stamp) if cache else set()
+        self._old = np.array(
+            [p.id in searched and i not in fingerprinted for i, p in enumerate(reps)], bool
+        )
+        self._kept = cache.candidates(self.stamp) if cache and self._old.any() else []
+        self.search = Search(self.stamp, [], [])
         for i, faces_of in enumerate(self.faces_of):
             if reps[i].screenshot and len(faces_of) > 1:
                 # a screenshot is matched by the photo it shows: the rest of it is an app's
@@ -134,9 +174,10 @@ class Matcher:
                         self.thumbs[f] = thumb_from_bytes(loaded[path])
             self._loaded[chunk] = True
 
-    def _fingerprint(self, cached: dict[int, bytes]) -> None:
+    def _fingerprint(self, cached: dict[int, bytes]) -> set[int]:
         """Each face's variant pHashes and flatness: kept from an earlier grouping where the
-        cache has them, else computed from the thumbnails (and kept in ``new_variants``)."""
+        cache has them, else computed from the thumbnails (and kept in ``new_variants``).
+        Returns the representatives fingerprinted here."""
         todo: list[int] = []
         for i, rep in enumerate(self.reps):
             faces = self.faces_of[i]
@@ -158,13 +199,15 @@ class Matcher:
                 self.thumbs[chunk], self.aspects[chunk]
             )
             self.face_flat[chunk] = [similarity.is_flat(self.thumbs[f]) for f in chunk]
-        for i in sorted({int(self.owner[f]) for f in todo}):
+        fingerprinted = {int(self.owner[f]) for f in todo}
+        for i in sorted(fingerprinted):
             rep_id = self.reps[i].id
             if rep_id is not None:
                 self.new_variants[rep_id] = b"".join(
                     self.variants[f].astype("<u8").tobytes() + bytes([int(self.face_flat[f])])
                     for f in self.faces_of[i]
                 )
+        return fingerprinted
 
     # -- candidates ---------------------------------------------------------------------
 
@@ -183,8 +226,8 @@ class Matcher:
         self.reporter.phase(Phase.VERIFYING, len(ordered))  # verified: about as many, or fewer
         return ordered
 
-    def rank(self, members: list[int]) -> int:
-        """The anchor of ``members``: the one with the most candidates among them, then the
+    def rank(self, members: list[int]) -> list[int]:
+        """``members``, the likeliest anchor first: the most candidates among them, then the
         closest hashes to them (a stand-in for the medoid; the original a family was made
         from is a candidate of each of its copies)."""
         inside = set(members)
@@ -193,21 +236,20 @@ class Matcher:
             near = [d for other, d in self._neighbours[m].items() if other in inside]
             return (-len(near), sum(near), m)
 
-        return min(members, key=key)
+        return sorted(members, key=key)
 
-    def through(self, item: int, members: list[int]) -> list[int]:
-        """The ``members`` ``item`` may join a group through: the frames of its burst next
-        to it (a burst drifts: its last frame may no longer look like the group's anchor)."""
+    def through(self, item: int) -> list[int]:
+        """What ``item`` may join a group through: the frames of its burst next to it (a
+        burst drifts: its last frame may no longer look like the group's anchor)."""
         run = self.run_of.get(item)
         if run is None:
             return []
         frame = self._frame[item]
+        frames = self.bursts[run]
         return [
             m
-            for m in members
-            if self.run_of.get(m) == run
-            and abs(self._frame[m] - frame) <= _BURST_NEIGHBOURS
-            and not same_moment(self.reps[m], self.reps[item])  # another frame, not a copy
+            for m in frames[max(0, frame - _BURST_NEIGHBOURS) : frame + _BURST_NEIGHBOURS + 1]
+            if m != item and not same_moment(self.reps[m], self.reps[item])  # not a copy
         ]
 
     # -- verification -------------------------------------------------------------------
@@ -278,7 +320,7 @@ class Matcher:
         if not jobs:
             return scores
         self._ensure(f for fa, fb, _, _ in jobs for f in (fa, fb))
-        chunks = list(verify.batches(jobs, self.thumbs, self.aspects, _BATCH))
+        chunks = verify.batches(jobs, self.thumbs, self.aspects, _BATCH)  # made as needed
         executor = self.executor if len(jobs) >= _PARALLEL_PAIRS else None
         done = 0
         if executor is not None:
@@ -308,44 +350,77 @@ class Matcher:
         """(a, b) -> (distance, face of a, face of b, alignment): that face of ``a`` so
         aligned resembles that face of ``b``. Two searches over the faces: every variant of
         each against every plain pHash (orientation, crops, turns), and the centres against
-        each other (edits near the edges, e.g. watermarks)."""
+        each other (edits near the edges, e.g. watermarks). Faces searched before (the
+        cache's) are searched only against the new ones; their pairs with each other are
+        the kept ones. What the new ones found is in ``search``, to keep."""
         live = np.flatnonzero(~self.face_flat)
-        if len(live) < 2:
-            return {}
+        old_face = self._old[self.owner[live]]
+        fresh, old = live[~old_face], live[old_face]
         centre = similarity.CENTRE_COLUMN
+        parts = [(fresh, live), (old, fresh)] if len(old) else [(live, live)]
         found: dict[tuple[int, int], tuple[int, int, int, int, int]] = {}
-        searches = (
-            (self.variants[live], self.variants[live, 0]),
-            (
-                self.variants[live, centre : centre + similarity.DIHEDRAL],
-                self.variants[live, centre],
-            ),
-        )
         self.reporter.phase(Phase.SEARCHING)
-        for search, (queries, index) in enumerate(searches):
-            per_face = queries.shape[1]
-            pairs = hashindex.near_pairs_between(
-                queries.ravel(),
-                index,
-                self.options.hash_radius,
-                recall=self.options.recall,
-                on_table=self._searched,
-            )
-            for q, i, d in zip(
-                pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
-            ):
-                fa, fb = int(live[q // per_face]), int(live[i])
-                a, b = int(self.owner[fa]), int(self.owner[fb])
-                if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
-                    found[(a, b)] = (d, fa, fb, search, q % per_face)
-        # one direction per pair: the closer one; its alignment: what the hash column stands
-        # for (a view of the whole face, or a turn of its centre)
+        for search, (columns, plain) in enumerate(
+            ((slice(None), _PLAIN_COLUMN), (slice(centre, centre + similarity.DIHEDRAL), centre))
+        ):
+            for query_faces, index_faces in parts:
+                if len(query_faces) == 0 or len(index_faces) < (2 if len(old) == 0 else 1):
+                    continue
+                queries = self.variants[query_faces, columns]
+                pairs = hashindex.near_pairs_between(
+                    queries.ravel(),
+                    self.variants[index_faces, plain],
+                    self.options.hash_radius,
+                    recall=self.options.recall,
+                    on_table=self._searched,
+                )
+                per_face = queries.shape[1]
+                for q, i, d in zip(
+                    pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
+                ):
+                    fa, fb = int(query_faces[q // per_face]), int(index_faces[i])
+                    a, b = int(self.owner[fa]), int(self.owner[fb])
+                    if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
+                        found[(a, b)] = (d, fa, fb, search, q % per_face)
+        # one direction per pair: the closer one
+        chosen = {
+            key: hit
+            for key, hit in found.items()
+            if (key[::-1]) not in found or (hit[0], key[0]) < (found[key[::-1]][0], key[1])
+        }
+        self._remember(chosen)
+        chosen.update(self._kept_candidates())
+        # its alignment: what the hash column stands for (a view of the whole face, or a
+        # turn of its centre)
         turned = Alignment.turned
         return {
             (a, b): (d, fa, fb, self._alignment(column, fa) if search == 0 else turned(column))
-            for (a, b), (d, fa, fb, search, column) in found.items()
-            if (b, a) not in found or (d, a) < (found[(b, a)][0], b)
+            for (a, b), (d, fa, fb, search, column) in chosen.items()
         }
+
+    def _remember(self, found: dict[tuple[int, int], tuple[int, int, int, int, int]]) -> None:
+        """Put what the search found for the new faces in ``search``, by file id."""
+        count = len(self.reps)
+        rows = []
+        for (a, b), (d, fa, fb, search, column) in found.items():
+            ida, idb = self.reps[a].id, self.reps[b].id
+            if ida is not None and idb is not None:
+                rows.append((ida, idb, d, int(fa >= count), int(fb >= count), search, column))
+        searched = [p.id for i, p in enumerate(self.reps) if p.id is not None and not self._old[i]]
+        self.search = Search(self.stamp, rows, searched)
+
+    def _kept_candidates(self) -> dict[tuple[int, int], tuple[int, int, int, int, int]]:
+        """The kept candidate pairs between representatives searched before."""
+        index_of = {p.id: i for i, p in enumerate(self.reps) if p.id is not None}
+        kept = {}
+        for ida, idb, d, face_a, face_b, search, column in self._kept:
+            a, b = index_of.get(ida), index_of.get(idb)
+            if a is None or b is None or not (self._old[a] and self._old[b]):
+                continue
+            faces_a, faces_b = self.faces[a], self.faces[b]
+            if face_a < len(faces_a) and face_b < len(faces_b):
+                kept[(a, b)] = (d, faces_a[face_a], faces_b[face_b], search, column)
+        return kept
 
     def _alignment(self, column: int, face: int) -> Alignment:
         """What hash ``column`` of ``face`` stands for."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -119,7 +119,6 @@ CENTRE_COLUMN = COLUMNS.index((CENTRE_VIEW, 0))  # its 8 orientations follow it
 FLAT_STD = 3.0  # a thumbnail this uniform (blank, black) is matched only by content hash
 
 _MARGIN = 5  # pixels at the thumbnail's edge left out of every correlation
-_FULL = np.ones((THUMB_SIZE, THUMB_SIZE), np.float32)
 _MIN_OVERLAP = 0.35  # at least this share of the thumbnail must be compared
 
 _V = np.arange(8)
@@ -198,6 +197,8 @@ def _variant_alignment(column: int, aspect: float) -> Alignment:
 
 _PIXELS = np.array([[THUMB_SIZE, 0, -0.5], [0, THUMB_SIZE, -0.5], [0, 0, 1.0]])
 _NORMALISE = np.linalg.inv(_PIXELS)
+_PAD = 24  # pixels: past this, a warped image shows zeros (and its mask nothing)
+_PADDED = np.array([[1, 0, _PAD], [0, 1, _PAD], [0, 0, 1.0]]) @ _PIXELS  # into a padded one
 
 
 def dihedral(thumb: np.ndarray, k: int) -> np.ndarray:
@@ -239,8 +240,12 @@ def variant_phashes(thumbs: np.ndarray, aspects: np.ndarray | None = None) -> np
     wide (width / height; square if not given) -> (n, VARIANTS) uint64; column ``i`` is
     ``Alignment.from_variant(i, aspect)``. Column 0 is the plain pHash."""
     thumbs = np.asarray(thumbs, dtype=np.float32).reshape(-1, THUMB_SIZE, THUMB_SIZE)
+    stack = thumbs.astype(np.float64)  # once, not for every view
     count = len(thumbs)
     aspects = np.ones(count) if aspects is None else np.asarray(aspects, np.float64)
+    plain = [v for v in VIEWS if not v.angle and not v.square]
+    plain_low = low_frequencies_of_boxes(stack, tuple(v.box for v in plain))  # all at once
+    shapes = np.round(aspects, 3)
     blocks = []
     for view in VIEWS:
         if view.angle:
@@ -250,12 +255,12 @@ def variant_phashes(thumbs: np.ndarray, aspects: np.ndarray | None = None) -> np
             low = low_frequencies_of_boxes(turned, ((0.0, 0.0, 1.0, 1.0),))[:, 0]
         elif view.square:
             low = np.empty((count, 8, 8))
-            for shape in np.unique(np.round(aspects, 3)):  # photos of one shape at once
-                same = np.flatnonzero(np.round(aspects, 3) == shape)
+            for shape in np.unique(shapes):  # photos of one shape at once
+                same = np.flatnonzero(shapes == shape)
                 box = (view.resolved(float(shape)),)
-                low[same] = low_frequencies_of_boxes(thumbs[same], box)[:, 0]
+                low[same] = low_frequencies_of_boxes(stack[same], box)[:, 0]
         else:
-            low = low_frequencies_of_boxes(thumbs, (view.box,))[:, 0]
+            low = plain_low[:, plain.index(view)]
         ks = range(DIHEDRAL) if view.turns else (0,)
         blocks.append(np.stack([_dihedral_block(low, k) for k in ks], axis=1))
     return phash_bits(np.concatenate(blocks, axis=1))
@@ -273,6 +278,28 @@ class Prepared:
     image: np.ndarray
     mask: np.ndarray
     aspect: float = 1.0
+    # the image (mirrored past its edges) and the mask (nothing past them) as two channels,
+    # ``_PAD`` pixels larger each way: both are warped at once
+    both: np.ndarray = field(init=False, repr=False, compare=False)
+    # the weights B's own pixels are compared with (its mask inside the margin), and its
+    # pixels centred on mid-grey and their squares, all flat
+    inner: np.ndarray = field(init=False, repr=False, compare=False)
+    centred: np.ndarray = field(init=False, repr=False, compare=False)
+    centred_squared: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pad = (_PAD,) * 4
+        centred = self.image - np.float32(_MID_GREY)  # correlations do not see the offset
+        both = cv2.merge(
+            [
+                cv2.copyMakeBorder(centred, *pad, cv2.BORDER_REFLECT),
+                cv2.copyMakeBorder(self.mask, *pad, cv2.BORDER_CONSTANT, value=0.0),
+            ]
+        )
+        object.__setattr__(self, "both", both)
+        object.__setattr__(self, "inner", (self.mask * _INNER).ravel())
+        object.__setattr__(self, "centred", centred.ravel())
+        object.__setattr__(self, "centred_squared", centred.ravel() ** 2)
 
     @property
     def full(self) -> bool:
@@ -470,27 +497,55 @@ _DETAIL_BLUR = 3.0
 
 
 def _warped(a: Prepared, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A's image and content mask as seen through ``matrix``."""
-    image = warp(a.image, matrix)
-    if a.full and _inside(matrix):
-        return image, _FULL
-    mask = warp(a.mask, matrix, cv2.BORDER_CONSTANT, 0.0)
-    return image, (mask > 0.99).astype(np.float32)
+    """A's image and content mask as seen through ``matrix``: one warp of both."""
+    pixels = (_PADDED @ matrix @ _NORMALISE)[:2]
+    both = cv2.warpAffine(
+        a.both,
+        pixels,
+        (THUMB_SIZE, THUMB_SIZE),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0.0,
+    )
+    return both[..., 0], (both[..., 1] > 0.99).astype(np.float32)
 
 
 def _correlations(a: Prepared, b: Prepared, matrices: list[np.ndarray]) -> np.ndarray:
-    """``correlation`` without leaving out overlays, for each alignment at once."""
-    warped = [_warped(a, m) for m in matrices]
-    images = np.stack([w[0] for w in warped])
-    weights = np.stack([w[1] for w in warped]) * (b.mask * _INNER)
-    totals = weights.sum(axis=(1, 2))
-    safe = np.maximum(totals, 1e-6)[:, None, None]
-    da = (images - (images * weights).sum(axis=(1, 2))[:, None, None] / safe) * weights
-    db = (b.image - (b.image * weights).sum(axis=(1, 2))[:, None, None] / safe) * weights
-    denominator = np.sqrt((da * da).sum(axis=(1, 2)) * (db * db).sum(axis=(1, 2)))
-    out = (da * db).sum(axis=(1, 2)) / np.maximum(denominator, 1e-6)
+    """``correlation`` without leaving out overlays, for each alignment at once: from the
+    weighted sums of A, B, their squares and product (weights 0 or 1, pixels centred on
+    mid-grey so that little cancels)."""
+    pixels = np.matmul(_PADDED, np.matmul(np.asarray(matrices), _NORMALISE))[:, :2]
+    count = len(matrices)
+    warped = np.empty((count, THUMB_SIZE, THUMB_SIZE, 2), np.float32)
+    for i in range(count):
+        cv2.warpAffine(
+            a.both,
+            pixels[i],
+            (THUMB_SIZE, THUMB_SIZE),
+            warped[i],
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0.0,
+        )
+    flat = warped.reshape(count, -1, 2)
+    weights = (flat[..., 1] > 0.99) * b.inner
+    x = flat[..., 0]  # centred already
+    y = b.centred
+    totals = weights.sum(axis=1, dtype=np.float64)
+    weighted = weights * x
+    sum_x = weighted.sum(axis=1, dtype=np.float64)
+    sum_y = (weights @ y).astype(np.float64)
+    safe = np.maximum(totals, 1e-6)
+    covariance = (weighted @ y) - sum_x * sum_y / safe
+    variance_x = np.einsum("ij,ij->i", weighted, x, dtype=np.float64) - sum_x * sum_x / safe
+    variance_y = (weights @ b.centred_squared) - sum_y * sum_y / safe
+    denominator = np.sqrt(np.maximum(variance_x, 0.0) * np.maximum(variance_y, 0.0))
+    out = covariance / np.maximum(denominator, 1e-6)
     out[(denominator <= 1e-6) | (totals < _MIN_OVERLAP * _INNER.size)] = 0.0
     return out
+
+
+_MID_GREY = 128.0
 
 
 def _robust(a: Prepared, b: Prepared, matrix: np.ndarray) -> float:
@@ -499,12 +554,6 @@ def _robust(a: Prepared, b: Prepared, matrix: np.ndarray) -> float:
     return correlation(image, mask, b)
 
 
-def _inside(matrix: np.ndarray) -> bool:
-    corners = matrix[:2] @ _CORNERS
-    return bool((corners >= -1e-6).all() and (corners <= 1 + 1e-6).all())
-
-
-_CORNERS = np.array([[0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 1, 1.0]])
 _INNER = np.zeros((THUMB_SIZE, THUMB_SIZE), np.float32)
 _INNER[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN] = 1.0
 

@@ -307,9 +307,11 @@ class Catalog(GroupsMixin, DecisionsMixin):
                 Thumb.insert_many(chunk, fields=fields).on_conflict(
                     conflict_target=[Thumb.file], preserve=fields[1:]
                 ).execute()
-            Link = self.t.Link
-            for chunk in chunks(list(ids.values())):  # pairs verified on what they were
+            Link, Candidate, Searched = self.t.Link, self.t.Candidate, self.t.Searched
+            for chunk in chunks(list(ids.values())):  # pairs found on what they were
                 Link.delete().where(Link.a.in_(chunk) | Link.b.in_(chunk)).execute()
+                Candidate.delete().where(Candidate.a.in_(chunk) | Candidate.b.in_(chunk)).execute()
+                Searched.delete().where(Searched.file.in_(chunk)).execute()
             stale = [ids[r.photo.path] for r, _ in results if r.thumb is None]
             for chunk in chunks(stale):
                 Thumb.delete().where(Thumb.file.in_(chunk)).execute()
@@ -477,6 +479,55 @@ class Catalog(GroupsMixin, DecisionsMixin):
             Link.delete().where(Link.version != version).execute()
             for chunk in chunks([(*row, version) for row in rows]):
                 Link.insert_many(chunk, fields=fields).on_conflict_replace().execute()
+
+    def searched_files(self, ids: Sequence[int], stamp: int) -> set[int]:
+        """Those of the file ids the hash search of ``stamp`` searched (``save_candidates``)."""
+        Searched = self.t.Searched
+        found: set[int] = set()
+        for chunk in chunks(ids):
+            query = Searched.select(Searched.file).where(
+                Searched.file.in_(chunk), Searched.stamp == stamp
+            )
+            found.update(file_id for (file_id,) in tuples(query))
+        return found
+
+    def cached_candidates(self, stamp: int) -> list[tuple[int, int, int, int, int, int, int]]:
+        """The candidate pairs the hash search of ``stamp`` found: (file id a, file id b,
+        distance, face of a, face of b, search, column)."""
+        C = self.t.Candidate
+        query = C.select(C.a, C.b, C.distance, C.face_a, C.face_b, C.search, C.column).where(
+            C.stamp == stamp
+        )
+        return list(tuples(query))
+
+    def save_candidates(
+        self,
+        rows: Sequence[tuple[int, int, int, int, int, int, int]],
+        searched: Sequence[int],
+        unsearched: Sequence[int],
+        stamp: int,
+    ) -> None:
+        """Keep the candidate pairs a hash search of ``stamp`` found for the files it
+        ``searched`` (rows as ``cached_candidates``), replacing what was kept of them; the
+        ``unsearched`` files' pairs go (they were not searched this time). What other
+        searches kept goes too."""
+        if self.read_only or not (rows or searched or unsearched):
+            return
+        Candidate, Searched = self.t.Candidate, self.t.Searched
+        fields = [
+            Candidate.a, Candidate.b, Candidate.distance, Candidate.face_a, Candidate.face_b,
+            Candidate.search, Candidate.column, Candidate.stamp,
+        ]  # fmt: skip
+        with self.writing(inputs=False):
+            Candidate.delete().where(Candidate.stamp != stamp).execute()
+            Searched.delete().where(Searched.stamp != stamp).execute()
+            for chunk in chunks([*searched, *unsearched]):
+                Candidate.delete().where(Candidate.a.in_(chunk) | Candidate.b.in_(chunk)).execute()
+                Searched.delete().where(Searched.file.in_(chunk)).execute()
+            for chunk in chunks([(*row, stamp) for row in rows]):
+                Candidate.insert_many(chunk, fields=fields).on_conflict_replace().execute()
+            for chunk in chunks([(file_id, stamp) for file_id in searched]):
+                Searched.insert_many(chunk, fields=[Searched.file, Searched.stamp]).execute()
 
     def file_ids(self, paths: Sequence[str]) -> dict[str, int]:
         """path -> file id, for the given paths that are catalogued."""

@@ -20,7 +20,7 @@ from datetime import datetime
 
 import peewee as pw
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x50534654  # "PSFT"
 
 
@@ -163,6 +163,33 @@ class Tables:
             class Meta:
                 primary_key = pw.CompositeKey("a", "b", "needed")
 
+        class Candidate(_Model):
+            """A candidate pair the hash search found (schema 6): which face of ``a``, seen
+            through which hash column of which search, came within ``distance`` bits of which
+            face of ``b``; so that after a scan only the new photos are searched. A cache:
+            gone with either file, or when either is analysed again; ``stamp`` is that of the
+            search (grouping version and search settings) that found it."""
+
+            a = pw.ForeignKeyField(File, on_delete="CASCADE")
+            b = pw.ForeignKeyField(File, on_delete="CASCADE")
+            distance = pw.IntegerField()
+            face_a = pw.IntegerField()
+            face_b = pw.IntegerField()
+            search = pw.IntegerField()
+            column = pw.IntegerField()
+            stamp = pw.IntegerField()
+
+            class Meta:
+                primary_key = pw.CompositeKey("a", "b")
+
+        class Searched(_Model):
+            """A photo the hash search (of ``stamp``) searched against all others (schema
+            6): its candidate pairs are in ``Candidate``. Gone when it is analysed again or
+            stops being the one file of its content that grouping searches."""
+
+            file = pw.ForeignKeyField(File, primary_key=True, on_delete="CASCADE")
+            stamp = pw.IntegerField()
+
         class PhotoGroup(_Model):
             """A group as computed. ``signature`` (a hash of its member paths) gives a group
             that is found again its old id; a group with no members left is retired, and its
@@ -288,9 +315,11 @@ class Tables:
         self.Verdict, self.VerdictSide = Verdict, VerdictSide
         self.FileDecision, self.Batch, self.Operation = FileDecision, Batch, Operation
         self.GroupSignature, self.Link = GroupSignature, Link
+        self.Candidate, self.Searched = Candidate, Searched
         self.all: list[type[pw.Model]] = [
             Root, Scan, File, Thumb, PhotoGroup, GroupMember, ReferenceFolder, Setting,
             Verdict, VerdictSide, GroupSignature, FileDecision, Batch, Operation, Link,
+            Candidate, Searched,
         ]  # fmt: skip
 
 
@@ -409,6 +438,22 @@ CREATE INDEX "link_b_id" ON "link" ("b_id")
 """
 
 
+# Schema 6: the hash search's candidate pairs, and which photos were searched, so that a scan
+# that adds photos costs the search of those photos only.
+_V6_CANDIDATES = """
+CREATE TABLE "candidate" ("a_id" INTEGER NOT NULL, "b_id" INTEGER NOT NULL,
+  "distance" INTEGER NOT NULL, "face_a" INTEGER NOT NULL, "face_b" INTEGER NOT NULL,
+  "search" INTEGER NOT NULL, "column" INTEGER NOT NULL, "stamp" INTEGER NOT NULL,
+  PRIMARY KEY ("a_id", "b_id"),
+  FOREIGN KEY ("a_id") REFERENCES "file" ("id") ON DELETE CASCADE,
+  FOREIGN KEY ("b_id") REFERENCES "file" ("id") ON DELETE CASCADE);
+CREATE INDEX "candidate_a_id" ON "candidate" ("a_id");
+CREATE INDEX "candidate_b_id" ON "candidate" ("b_id");
+CREATE TABLE "searched" ("file_id" INTEGER NOT NULL PRIMARY KEY, "stamp" INTEGER NOT NULL,
+  FOREIGN KEY ("file_id") REFERENCES "file" ("id") ON DELETE CASCADE)
+"""
+
+
 def _run_script(script: str) -> Callable[[pw.SqliteDatabase], None]:
     def step(database: pw.SqliteDatabase) -> None:
         for statement in filter(str.strip, script.split(";")):
@@ -424,4 +469,5 @@ MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {
     3: _run_script(_V3_ROOTS_AND_VERDICT_SIDES),  # ctime, root devices, verdicts by content
     4: _run_script(_V4_DECISIONS_AND_JOURNAL),  # decisions, the journal of apply
     5: _run_script(_V5_PICTURE),  # the picture's box and its thumbnail; grouping's caches
+    6: _run_script(_V6_CANDIDATES),  # the hash search's candidate pairs
 }

@@ -112,13 +112,54 @@ def test_a_scan_that_adds_photos_costs_the_verification_of_their_pairs_only(
     assert photos("s2/smaller.jpg") in photos.group_of(again.groups, "s2/orig.jpg").paths
 
 
+def test_a_scan_that_adds_photos_costs_the_search_of_those_photos_only(photos, monkeypatch):
+    from core.matching import hashindex, matcher, similarity
+
+    searches: list[tuple[int, int]] = []
+    search = hashindex.near_pairs_between
+
+    def spy(queries, index, *args, **kwargs):
+        searches.append((len(queries), len(index)))
+        return search(queries, index, *args, **kwargs)
+
+    monkeypatch.setattr(matcher.hashindex, "near_pairs_between", spy)
+    photos.library.groups()
+    assert photos.rows("candidate") > 0
+    assert photos.rows("searched") == 7  # every content once (two files are byte-identical)
+    searches.clear()
+
+    photos.library.groups(regroup=True)  # nothing new: nothing searched
+    assert searches == []
+    save(scene(2, (320, 240)).resize((240, 180)), photos.root / "s2/smaller.jpg")
+    photos.scan()
+    again = photos.groups()
+    assert searches  # the new photo against the others, the others against it
+    assert all(q <= 2 * similarity.VARIANTS or i <= 2 for q, i in searches)
+    assert photos.rows("searched") == 8
+    assert photos("s2/smaller.jpg") in photos.group_of(again, "s2/orig.jpg").paths
+
+
+def test_a_photo_that_comes_to_stand_for_its_content_is_searched(photos):
+    # s1/orig.jpg is a byte copy of copies/s1.jpg, which stands for both (first by path)
+    photos.library.groups()
+    os.remove(photos("copies/s1.jpg"))
+    save(scene(1, (320, 240)).resize((200, 150)), photos.root / "s1/tiny.jpg")
+    photos.scan()
+    groups = photos.groups()
+    assert photos.rows("searched") == 8
+    scene_1 = photos.group_of(groups, "s1/orig.jpg")
+    assert photos("s1/tiny.jpg") in scene_1.paths and photos("s1/small.jpg") in scene_1.paths
+
+
 def test_a_photo_analysed_again_loses_its_verified_pairs(photos):
     photos.library.groups()
     before = photos.rows("link")
+    candidates = photos.rows("candidate")
     original = photos.root / "s2/orig.jpg"
     save(scene(4, (320, 240)), original)  # another picture under the same name
     photos.scan()
     assert photos.rows("link") < before
+    assert photos.rows("candidate") < candidates
     groups = photos.library.groups().groups
     assert photos("s2/orig.jpg") not in {p for g in groups for p in g.paths}
 

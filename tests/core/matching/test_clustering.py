@@ -21,9 +21,11 @@ class Oracle:
         self.positions, self.radius = positions, radius
         self.asked: list[tuple[int, int]] = []
         self.batches = 0
+        self.sizes: list[int] = []
 
     def verify(self, pairs: list[tuple[int, int]]) -> list[bool]:
         self.batches += 1
+        self.sizes.append(len(pairs))
         self.asked += pairs
         return [abs(self.positions[a] - self.positions[b]) <= self.radius for a, b in pairs]
 
@@ -31,14 +33,14 @@ class Oracle:
         return -abs(self.positions[a] - self.positions[b])
 
 
-def first(members: list[int]) -> int:
-    return min(members)
+def first(members: list[int]) -> list[int]:
+    return sorted(members)
 
 
 def middle(positions: list[float]):
-    def rank(members: list[int]) -> int:
+    def rank(members: list[int]) -> list[int]:
         centre = sorted(positions[m] for m in members)[len(members) // 2]
-        return min(members, key=lambda m: (abs(positions[m] - centre), m))
+        return sorted(members, key=lambda m: (abs(positions[m] - centre), m))
 
     return rank
 
@@ -74,15 +76,49 @@ def test_a_family_of_copies_costs_about_two_verifications_a_member():
     assert oracle.batches <= 4
 
 
+def test_a_long_chain_splits_in_a_few_passes_at_about_the_cost_of_its_candidates():
+    # 600 overlapping crops in a row, each alike to its next neighbour, a candidate of the
+    # next three: one family, with no item alike to most of it
+    count = 600
+    pairs = [(a, b) for a in range(count) for b in range(a + 1, min(a + 4, count))]
+    oracle = Oracle(list(range(count)), 1)
+    found = cluster(count, pairs, oracle.verify, first, oracle.strength, eager=0)
+    assert all(max(c.members) - min(c.members) <= 2 for c in found)
+    assert sum(len(c.members) for c in found) >= count * 0.9
+    assert len(oracle.asked) <= 2 * len(pairs)
+    assert oracle.batches <= 40
+
+
+def test_sparse_candidates_are_verified_at_once_and_never_twice():
+    # pairs of copies, and a chain: few candidate pairs a member
+    positions = [0, 0.1, 10, 10.1, 20, 20.5, 21, 21.5]
+    pairs = [(0, 1), (2, 3), (4, 5), (5, 6), (6, 7), (4, 6), (1, 2)]
+    oracle = Oracle(positions, 1.0)
+    found = cluster(len(positions), pairs, oracle.verify, first, oracle.strength)
+    assert [c.members for c in found] == [[0, 1], [2, 3], [4, 5, 6]]
+    assert oracle.sizes[0] == len(pairs)  # all in the first batch
+    assert len(oracle.asked) == len(set(oracle.asked))
+    lazy = Oracle(positions, 1.0)
+    again = cluster(len(positions), pairs, lazy.verify, first, lazy.strength, eager=0)
+    assert [c.members for c in again] == [c.members for c in found]
+    assert lazy.sizes[0] < len(pairs)  # (4, 6) waits: 4-5-6 may connect them
+
+
 def test_the_clusters_do_not_depend_on_how_the_batches_are_cut():
     positions = [0, 0.4, 0.8, 1.5, 1.9, 5, 5.2, 9, 9.1, 9.3, 12]
     pairs = [(a, b) for a, b in all_pairs(len(positions)) if abs(positions[a] - positions[b]) < 3]
     pairs.sort(key=lambda p: (abs(positions[p[0]] - positions[p[1]]), p))
     results = []
-    for batch in (1, 2, 3, 7, 4096):
+    for batch, eager in itertools.product((1, 2, 3, 7, 4096), (0, 1, 3, 100)):
         oracle = Oracle(positions, 1.0)
         found = cluster(
-            len(positions), pairs, oracle.verify, middle(positions), oracle.strength, batch=batch
+            len(positions),
+            pairs,
+            oracle.verify,
+            middle(positions),
+            oracle.strength,
+            batch=batch,
+            eager=eager,
         )
         results.append([(c.anchor, c.members) for c in found])
     assert all(r == results[0] for r in results)
@@ -96,7 +132,9 @@ def test_a_failing_pair_between_two_families_does_not_hide_the_one_that_links_th
         return [(min(pair), max(pair)) in linked for pair in pairs]
 
     pairs = [(0, 1), (2, 3), (0, 2), (0, 3), (1, 3), (1, 2)]
-    found = cluster(4, pairs, verify, lambda m: 1 if 1 in m else min(m), lambda a, b: 1.0)
+    found = cluster(
+        4, pairs, verify, lambda m: sorted(m, key=lambda x: (x != 1, x)), lambda a, b: 1.0
+    )
     assert [c.members for c in found] == [[0, 1, 2]]
     assert found[0].anchor == 1  # 3 is not linked to it, and alone
 
@@ -127,8 +165,8 @@ def test_an_item_joins_through_the_member_it_is_allowed_to_join_through():
     positions = [0, 1, 2, 3]
     oracle = Oracle(positions, 1)
 
-    def neighbours(item, members):  # the frame just before it, if a member
-        return [m for m in members if m == item - 1]
+    def neighbours(item):  # the frame just before it
+        return [item - 1]
 
     plain = cluster(4, all_pairs(4), oracle.verify, first, oracle.strength)
     grown = cluster(4, all_pairs(4), oracle.verify, first, oracle.strength, through=neighbours)
