@@ -358,7 +358,7 @@ class Matcher:
         fresh, old = live[~old_face], live[old_face]
         centre = similarity.CENTRE_COLUMN
         parts = [(fresh, live), (old, fresh)] if len(old) else [(live, live)]
-        found: dict[tuple[int, int], tuple[int, int, int, int, int]] = {}
+        hits = []  # (distance, face of a, face of b, search, column), in the order found
         self.reporter.phase(Phase.SEARCHING)
         for search, (columns, plain) in enumerate(
             ((slice(None), _PLAIN_COLUMN), (slice(centre, centre + similarity.DIHEDRAL), centre))
@@ -375,19 +375,15 @@ class Matcher:
                     on_table=self._searched,
                 )
                 per_face = queries.shape[1]
-                for q, i, d in zip(
-                    pairs.left.tolist(), pairs.right.tolist(), pairs.distance.tolist(), strict=True
-                ):
-                    fa, fb = int(query_faces[q // per_face]), int(index_faces[i])
-                    a, b = int(self.owner[fa]), int(self.owner[fb])
-                    if a != b and d < found.get((a, b), (_NO_MATCH,))[0]:
-                        found[(a, b)] = (d, fa, fb, search, q % per_face)
-        # one direction per pair: the closer one
-        chosen = {
-            key: hit
-            for key, hit in found.items()
-            if (key[::-1]) not in found or (hit[0], key[0]) < (found[key[::-1]][0], key[1])
-        }
+                found = [
+                    pairs.distance,
+                    query_faces[pairs.left // per_face],
+                    index_faces[pairs.right],
+                    np.full(len(pairs), search),
+                    pairs.left % per_face,
+                ]
+                hits.append(np.stack([column.astype(np.int32) for column in found]))
+        chosen = _closest_hits(np.concatenate(hits, axis=1) if hits else None, self.owner)
         self._remember(chosen)
         chosen.update(self._kept_candidates())
         # its alignment: what the hash column stands for (a view of the whole face, or a
@@ -503,6 +499,39 @@ class Matcher:
 
 
 _WHOLE = (0.0, 0.0, 1.0, 1.0)
+
+
+def _closest_hits(
+    hits: np.ndarray | None, owner: np.ndarray
+) -> dict[tuple[int, int], tuple[int, int, int, int, int]]:
+    """(a, b) -> (distance, face of a, face of b, search, column) of the closest of the
+    ``hits`` (rows: distance, face, face, search, column; columns in the order found; the
+    first found among equals) between two representatives, one direction per pair: the
+    closer one (the smaller first among equals)."""
+    if hits is None or not hits.shape[1]:
+        return {}
+    distance, face_a, face_b = hits[0], hits[1], hits[2]
+    a, b = owner[face_a], owner[face_b]
+    apart = np.flatnonzero(a != b)
+    if not len(apart):
+        return {}
+    order = apart[np.lexsort((apart, distance[apart], b[apart], a[apart]))]
+    pair = a[order] * len(owner) + b[order]
+    first = order[np.r_[True, pair[1:] != pair[:-1]]]  # the closest of each (a, b)
+    keys = a[first] * len(owner) + b[first]
+    reverse = b[first] * len(owner) + a[first]
+    at = np.minimum(np.searchsorted(keys, reverse), len(keys) - 1)
+    has_reverse = keys[at] == reverse
+    mine = distance[first]
+    theirs = np.where(has_reverse, distance[first[at]], _NO_MATCH)
+    keep = (mine < theirs) | ((mine == theirs) & (a[first] < b[first]))
+    kept = first[keep]
+    return {
+        (int(x), int(y)): (int(d), int(fa), int(fb), int(search), int(column))
+        for x, y, d, fa, fb, search, column in zip(
+            a[kept].tolist(), b[kept].tolist(), *hits[:, kept].tolist(), strict=True
+        )
+    }
 
 
 def _box_aspect(box: tuple[float, float, float, float] | None) -> float:

@@ -26,7 +26,14 @@ from core.paths import printable
 from core.store import database, schema
 from core.store.decisions import DecisionsMixin
 from core.store.groups import GroupsMixin
-from core.store.rows import chunks, file_fields, photo_from_row, photo_to_row, tuples
+from core.store.rows import (
+    chunks,
+    file_fields,
+    insert_rows,
+    photo_from_row,
+    photo_to_row,
+    tuples,
+)
 
 _GENERATION = "generation"
 
@@ -459,8 +466,10 @@ class Catalog(GroupsMixin, DecisionsMixin):
             return
         Thumb, stamp = self.t.Thumb, _stamp(version)
         with self.writing(inputs=False):
-            for file_id, data in rows.items():
-                Thumb.update(variants=stamp + data).where(Thumb.file == file_id).execute()
+            self.db.cursor().executemany(
+                f'UPDATE "{Thumb._meta.table_name}" SET "variants" = ? WHERE "file_id" = ?',
+                [(stamp + data, file_id) for file_id, data in rows.items()],
+            )
 
     def cached_links(self, version: int) -> dict[tuple[int, int, float], float]:
         """(file id, file id, similarity needed) -> similarity found, for the pairs grouping
@@ -477,8 +486,7 @@ class Catalog(GroupsMixin, DecisionsMixin):
         fields = [Link.a, Link.b, Link.needed, Link.score, Link.version]
         with self.writing(inputs=False):
             Link.delete().where(Link.version != version).execute()
-            for chunk in chunks([(*row, version) for row in rows]):
-                Link.insert_many(chunk, fields=fields).on_conflict_replace().execute()
+            insert_rows(Link, fields, [(*row, version) for row in rows], replace=True)
 
     def searched_files(self, ids: Sequence[int], stamp: int) -> set[int]:
         """Those of the file ids the hash search of ``stamp`` searched (``save_candidates``)."""
@@ -524,10 +532,8 @@ class Catalog(GroupsMixin, DecisionsMixin):
             for chunk in chunks([*searched, *unsearched]):
                 Candidate.delete().where(Candidate.a.in_(chunk) | Candidate.b.in_(chunk)).execute()
                 Searched.delete().where(Searched.file.in_(chunk)).execute()
-            for chunk in chunks([(*row, stamp) for row in rows]):
-                Candidate.insert_many(chunk, fields=fields).on_conflict_replace().execute()
-            for chunk in chunks([(file_id, stamp) for file_id in searched]):
-                Searched.insert_many(chunk, fields=[Searched.file, Searched.stamp]).execute()
+            insert_rows(Candidate, fields, [(*row, stamp) for row in rows], replace=True)
+            insert_rows(Searched, [Searched.file, Searched.stamp], [(f, stamp) for f in searched])
 
     def file_ids(self, paths: Sequence[str]) -> dict[str, int]:
         """path -> file id, for the given paths that are catalogued."""

@@ -22,6 +22,22 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def insert_rows(
+    model: type[pw.Model], fields: Sequence[pw.Field], rows: Sequence[tuple], replace: bool = False
+) -> None:
+    """Insert plain ``rows`` of values (already as stored: no field conversion) into
+    ``model``'s table with one prepared statement: for many rows of a few numbers, a hundred
+    times faster than building an INSERT per chunk."""
+    if not rows:
+        return
+    table = model._meta.table_name
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    marks = ", ".join("?" * len(fields))
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    sql = f'{verb} INTO "{table}" ({columns}) VALUES ({marks})'
+    model._meta.database.cursor().executemany(sql, rows)
+
+
 def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     """Rows of ``query`` as plain tuples, streamed."""
     return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())

@@ -8,7 +8,9 @@ derived copies of some of them, the kinds a real library holds: every 10th photo
 JPEG quality 70, and every 20th cut to an overlapping crop (80% of each side, off centre)
 re-saved at 85. With ``PHOTOSIFT_BENCH_NEW``, another such folder, its photos are then added
 to the library (at most ``PHOTOSIFT_BENCH_NEW_COUNT``, default 100), scanned, and the
-library grouped again: what one more scan costs.
+library grouped again: what one more scan costs. A second benchmark needs no input: 400
+shots of one scene, drawn here, scanned and grouped the same way (one family in which every
+pair is a candidate).
 
 It prints, per step, seconds, peak RSS (MiB) and, for grouping, the candidate pairs and the
 pairs verified per second (from ``groups --debug``), then grouping time over scan time and
@@ -143,3 +145,42 @@ def test_library_scan_and_group_as_whole_processes(tmp_path: Path) -> None:
     made = {p.name for p in (library / "copies").rglob("*.jpg")}
     print(f"copies grouped: {len(made & grouped)} of {len(made)}")
     assert made & grouped
+
+
+def shots_of_one_scene(out: Path, count: int, seed: int = 5) -> None:
+    """``count`` shots of one drawn scene, each framed a few pixels off (up to 40) and with
+    its own noise, 800x600 JPEGs: a family of near-identical photos in which every pair is
+    a candidate."""
+    import numpy as np
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    scene = Image.new("RGB", (840, 640), (120, 160, 200))
+    draw = ImageDraw.Draw(scene)
+    for _ in range(60):
+        x, y, r = int(rng.integers(0, 840)), int(rng.integers(0, 640)), int(rng.integers(10, 90))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    pixels = np.asarray(scene, np.float32)
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        dx, dy = (int(v) for v in rng.integers(0, 41, 2))
+        shot = pixels[dy : dy + 600, dx : dx + 800] + rng.normal(0, 6, (600, 800, 3))
+        image = Image.fromarray(np.clip(shot, 0, 255).astype(np.uint8))
+        image.save(out / f"shot_{i:03d}.jpg", quality=90)
+
+
+@pytest.mark.benchmark
+def test_shots_of_one_scene_group_as_one_family_in_about_their_scan_time(tmp_path: Path) -> None:
+    """400 near-identical shots (79,800 candidate pairs): grouping must cost about linear,
+    a member joining through its links to the anchor, not pair by pair."""
+    count = 400
+    shots_of_one_scene(tmp_path / "shots", count)
+    db = str(tmp_path / "catalog.sqlite3")
+    scan = run("scan", "scan", str(tmp_path / "shots"), "--db", db)
+    groups = run("groups", "groups", "--debug", "--db", db)
+    found = verified(groups)
+    print(f"\n{count} shots: scan {scan.seconds:.1f} s, groups {groups.seconds:.1f} s", found)
+    print(f"groups / scan: {groups.seconds / scan.seconds:.2f}")
+    result = json.loads(run("groups --json", "groups", "--json", "--db", db).stdout)["groups"]
+    assert [len(g["members"]) for g in result] == [count]
