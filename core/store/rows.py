@@ -23,7 +23,7 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def insert_rows(
-    model: type[pw.Model], fields: Sequence[pw.Field], rows: Sequence[tuple], replace: bool = False
+    model: type[pw.Model], fields: Sequence[Any], rows: Sequence[tuple], replace: bool = False
 ) -> None:
     """Insert plain ``rows`` of values (already as stored: no field conversion) into
     ``model``'s table with one prepared statement: for many rows of a few numbers, a hundred
