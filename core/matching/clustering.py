@@ -109,7 +109,8 @@ class _Memo:
         return [self.known[_key(a, b)] for a, b in pairs]
 
     def ask(self, pairs: list[tuple[int, int]]) -> None:
-        todo = list(dict.fromkeys(_key(a, b) for a, b in pairs if _key(a, b) not in self.known))
+        keys = dict.fromkeys(_key(a, b) for a, b in pairs)
+        todo = [key for key in keys if key not in self.known]
         if todo:
             self.known.update(zip(todo, self.verify(todo), strict=True))
 

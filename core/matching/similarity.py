@@ -301,10 +301,6 @@ class Prepared:
         object.__setattr__(self, "centred", centred.ravel())
         object.__setattr__(self, "centred_squared", centred.ravel() ** 2)
 
-    @property
-    def full(self) -> bool:
-        return bool(self.mask.min() == 1.0)
-
 
 def prepare(thumb: np.ndarray, aspect: float = 1.0) -> Prepared:
     image = cv2.GaussianBlur(np.asarray(thumb, np.float32), (0, 0), 1.0)
@@ -497,37 +493,35 @@ _DETAIL_BLUR = 3.0
 
 
 def _warped(a: Prepared, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A's image and content mask as seen through ``matrix``: one warp of both."""
-    pixels = (_PADDED @ matrix @ _NORMALISE)[:2]
-    both = cv2.warpAffine(
-        a.both,
-        pixels,
-        (THUMB_SIZE, THUMB_SIZE),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=0.0,
-    )
+    """A's image and content mask as seen through ``matrix``."""
+    both = _warped_both(a, [matrix])[0]
     return both[..., 0], (both[..., 1] > 0.99).astype(np.float32)
 
 
-def _correlations(a: Prepared, b: Prepared, matrices: list[np.ndarray]) -> np.ndarray:
-    """``correlation`` without leaving out overlays, for each alignment at once: from the
-    weighted sums of A, B, their squares and product (weights 0 or 1, pixels centred on
-    mid-grey so that little cancels)."""
+def _warped_both(a: Prepared, matrices: Sequence[np.ndarray]) -> np.ndarray:
+    """A's image and mask (``Prepared.both``) as seen through each of ``matrices``: one
+    warp of both for each, (count, size, size, 2)."""
     pixels = np.matmul(_PADDED, np.matmul(np.asarray(matrices), _NORMALISE))[:, :2]
-    count = len(matrices)
-    warped = np.empty((count, THUMB_SIZE, THUMB_SIZE, 2), np.float32)
-    for i in range(count):
+    warped = np.empty((len(pixels), THUMB_SIZE, THUMB_SIZE, 2), np.float32)
+    for i, matrix in enumerate(pixels):
         cv2.warpAffine(
             a.both,
-            pixels[i],
+            matrix,
             (THUMB_SIZE, THUMB_SIZE),
             warped[i],
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=0.0,
         )
-    flat = warped.reshape(count, -1, 2)
+    return warped
+
+
+def _correlations(a: Prepared, b: Prepared, matrices: list[np.ndarray]) -> np.ndarray:
+    """``correlation`` without leaving out overlays, for each alignment at once: from the
+    weighted sums of A, B, their squares and product (weights 0 or 1, pixels centred on
+    mid-grey so that little cancels)."""
+    count = len(matrices)
+    flat = _warped_both(a, matrices).reshape(count, -1, 2)
     weights = (flat[..., 1] > 0.99) * b.inner
     x = flat[..., 0]  # centred already
     y = b.centred
