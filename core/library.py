@@ -21,6 +21,7 @@ that needs them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -216,7 +217,7 @@ class Library(Actions):
 
         catalog = self.catalog
         cache = _CatalogCache(catalog)
-        with catalog.snapshot():
+        with catalog.snapshot(), self._grouping_executor() as executor:
             generation = catalog.generation()
             groups = group_photos(
                 catalog.photos(),
@@ -226,22 +227,23 @@ class Library(Actions):
                 reference_folders=catalog.reference_folders(),
                 reporter=reporter,
                 load_pictures=catalog.picture_thumbnails,
-                executor=self._grouping_executor(),
+                executor=executor,
                 cache=cache,
             )
         cache.flush()
         return generation, groups
 
-    def _grouping_executor(self) -> Executor | None:
-        """Worker processes on every core for the large batches of pairs grouping verifies
-        (the matcher verifies small ones here: workers take a moment to start)."""
+    def _grouping_executor(self) -> contextlib.AbstractContextManager[Executor | None]:
+        """Worker processes on every core for the batches of pairs grouping verifies, kept
+        for the whole grouping (its clustering asks for many small batches); none on one
+        core."""
         workers = os.cpu_count() or 1
         if workers < 2:
-            return None
+            return contextlib.nullcontext()
         from core.matching.verify import init_worker
         from core.runtime.processes import ProcessExecutor
 
-        return ProcessExecutor(workers, initializer=init_worker)
+        return ProcessExecutor(workers, initializer=init_worker, keep=True)
 
     def _store(
         self, groups: list[Group], generation: int, settings: dict, options: GroupingOptions

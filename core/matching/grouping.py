@@ -71,8 +71,9 @@ def group_photos(
     ``verdicts`` are what a person said is not duplicates (``core.models.Verdict``).
     ``reference_folders`` are folders whose files are marked ``reference`` in the result.
     ``load_pictures`` gives the thumbnails of the photos' picture boxes (``Photo.picture``),
-    for those that have one. ``executor`` verifies large batches of pairs (on every core,
-    with a process pool); without one, all are verified here. ``cache`` keeps the photos'
+    for those that have one. ``executor`` verifies the pairs once there are enough of them
+    (on every core, with a process pool that keeps its workers between calls: clustering
+    asks for many small batches); without one, all are verified here. ``cache`` keeps the photos'
     variant hashes and the verified pairs between runs (``matcher.Cache``)."""
     reporter = reporter or Reporter()
     usable = sorted((p for p in photos if p.error is None and p.hashes), key=lambda p: p.path)

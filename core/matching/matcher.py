@@ -41,8 +41,12 @@ _STRICTER_PER_BIT = 0.03
 # However far apart their hashes, a pair this alike is linked: an overlay or a crop can move
 # a pHash by many bits and leave the picture as it was.
 _MOST_REQUIRED = 0.975
-_BATCH = 128  # pairs in one verification task
-_PARALLEL_PAIRS = 512  # fewer pairs than this are verified here: two workers start in ~0.3 s
+_BATCH = 128  # pairs in one verification task, at most
+_SMALLEST_BATCH = 8  # pairs in one task, at least: a call is spread over about _SPREAD tasks
+_SPREAD = 8
+# Pairs are verified here until this many have been asked for (workers take ~0.3 s to
+# start); from then on the executor's workers (kept for the whole grouping) take them all.
+_PARALLEL_PAIRS = 512
 _PLAIN = similarity.PLAIN
 _PLAIN_COLUMN = 0  # the variant hash column of the face as it is
 _FACE_BYTES = similarity.VARIANTS * 8 + 1  # a face's variant hashes and its flatness
@@ -106,6 +110,7 @@ class Matcher:
         self.reps = reps
         self.executor = executor
         self.verified = 0  # pairs verified so far
+        self._asked = 0  # pairs asked for so far, verified or not yet
         self.options = options
         self.reporter = reporter
         self._load_thumbs, self._load_pictures = load_thumbs, load_pictures
@@ -320,8 +325,11 @@ class Matcher:
         if not jobs:
             return scores
         self._ensure(f for fa, fb, _, _ in jobs for f in (fa, fb))
-        chunks = verify.batches(jobs, self.thumbs, self.aspects, _BATCH)  # made as needed
-        executor = self.executor if len(jobs) >= _PARALLEL_PAIRS else None
+        self._asked += len(jobs)
+        executor = self.executor if self._asked >= _PARALLEL_PAIRS else None
+        size = _BATCH if executor is None else -(-len(jobs) // _SPREAD)
+        size = max(_SMALLEST_BATCH, min(_BATCH, size))
+        chunks = verify.batches(jobs, self.thumbs, self.aspects, size)  # made as needed
         done = 0
         if executor is not None:
             outcomes = executor.map_unordered(verify.verify_task, chunks, self.reporter.stopped)

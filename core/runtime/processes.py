@@ -75,7 +75,10 @@ class ProcessExecutor:
     per worker, each worker replaced after ``max_tasks_per_child`` tasks (leaks in C
     libraries stay bounded). ``initializer`` (a picklable module-level function) runs once
     in each worker before its first task. Workers start lazily, one per task until there are
-    ``workers`` of them, and none outlives the ``map_unordered`` iterator."""
+    ``workers`` of them, and none outlives the ``map_unordered`` iterator, unless the
+    executor ``keeps`` them: then the workers of a call whose tasks all came back wait for
+    the next call with the same function (many small batches, one start-up), until
+    ``close()`` (or the end of a ``with`` block) ends them."""
 
     def __init__(
         self,
@@ -84,6 +87,7 @@ class ProcessExecutor:
         max_tasks_per_child: int = 500,
         in_flight: int = 2,
         initializer: Callable[[], None] | None = None,
+        keep: bool = False,
     ) -> None:
         if min(workers, max_tasks_per_child, in_flight) < 1:
             raise ValueError("workers, max_tasks_per_child and in_flight must be at least 1")
@@ -91,6 +95,8 @@ class ProcessExecutor:
         self.max_tasks_per_child = max_tasks_per_child
         self.in_flight = in_flight
         self.initializer = initializer
+        self.keep = keep
+        self._kept: _Run[Any, Any] | None = None  # the last call's run, its workers waiting
 
     def map_unordered(
         self,
@@ -100,7 +106,27 @@ class ProcessExecutor:
     ) -> Iterator[Outcome[T, R]]:
         """One outcome per task, as each arrives. Raises ``pickle.PicklingError`` (or the
         like) at once if ``fn`` or the initializer cannot be sent to a worker."""
-        return _Run(self, fn, tasks, should_stop).outcomes()
+        if not self.keep:
+            return _Run(self, fn, tasks, should_stop).outcomes()
+        kept = self._kept
+        if kept is not None and kept.reusable(fn):
+            kept.restart(tasks, should_stop)
+            return kept.outcomes()
+        self.close()
+        self._kept = _Run(self, fn, tasks, should_stop)
+        return self._kept.outcomes()
+
+    def close(self) -> None:
+        """End the workers kept waiting for another call (if any)."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.end()
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -207,6 +233,25 @@ class _Run(Generic[T, R]):
         self.active: list[_Worker] = []
         self.leaving: list[_Worker] = []  # asked to stop; flushing their logs and exiting
         self.context = multiprocessing.get_context("spawn")  # the caller may have threads
+        self.keep = config.keep
+        self.idle = False  # every task of the last call came back; the workers wait
+
+    def reusable(self, fn: Callable[[T], R]) -> bool:
+        """The workers wait, set up for ``fn``."""
+        return self.idle and pickle.dumps(fn, PICKLE) == self.fn_bytes
+
+    def restart(self, tasks: Iterable[T], should_stop: StopCheck | None) -> None:
+        """Another call's tasks for the waiting workers."""
+        self.tasks, self.exhausted, self.idle = iter(tasks), False, False
+        self.should_stop = should_stop or _never
+
+    def end(self) -> None:
+        """Let the waiting workers flush their logs and exit."""
+        self.idle = False
+        try:
+            self._finish()
+        finally:
+            self._kill_all()
 
     def outcomes(self) -> Iterator[Outcome[T, R]]:
         try:
@@ -214,12 +259,16 @@ class _Run(Generic[T, R]):
                 self._dispatch()
                 yield from self._pop_ready()
                 if self.exhausted and not self.retries and not self._holding():
+                    if self.keep:
+                        self.idle = True  # the workers wait for the next call
+                        return
                     self._finish()
                     return
                 self._wait()
                 yield from self._pop_ready()
         finally:
-            self._kill_all()
+            if not self.idle:  # stopped, closed early or failed: nothing may linger
+                self._kill_all()
 
     def _pop_ready(self) -> Iterator[Outcome[T, R]]:
         while self.ready:

@@ -352,7 +352,8 @@ def test_worker_processes_verify_to_the_same_groups(originals, monkeypatch):
     here = lib.group()
     monkeypatch.setattr(matcher, "_PARALLEL_PAIRS", 1)  # every batch to the workers
     monkeypatch.setattr(matcher, "_BATCH", 3)  # in many small tasks
-    spread = lib.group(executor=ProcessExecutor(2, initializer=init_worker))
+    with ProcessExecutor(2, initializer=init_worker, keep=True) as executor:
+        spread = lib.group(executor=executor)
     assert spread == here
     assert len(here) == 2
 

@@ -239,3 +239,29 @@ def test_workers_exit_by_themselves_when_the_parent_is_killed(tmp_path: Path) ->
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in pids)
+
+
+def test_kept_workers_take_the_next_calls_and_end_with_the_executor() -> None:
+    with ProcessExecutor(2, keep=True) as executor:
+        first = consume(executor.map_unordered(crashing.pid_of, range(8)))
+        workers = {p.pid for p in multiprocessing.active_children()}
+        assert len(workers) == 2 and all(alive(pid or 0) for pid in workers)  # waiting
+        second = consume(executor.map_unordered(crashing.pid_of, range(8)))
+        assert {o.result for o in second} <= {o.result for o in first} == workers
+        other = consume(executor.map_unordered(crashing.square, range(4)))
+        assert sorted(o.result for o in other) == [0, 1, 4, 9]  # another function: new ones
+        assert not any(alive(pid or 0) for pid in workers)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_kept_run_left_early_leaves_no_worker_behind() -> None:
+    executor = ProcessExecutor(2, keep=True)
+    outcomes = executor.map_unordered(crashing.pid_after, [0.0, 30.0, 30.0])
+    within(HANG, lambda: next(outcomes))
+    seen = {p.pid for p in multiprocessing.active_children()}
+    outcomes.close()
+    assert seen and not any(alive(pid or 0) for pid in seen)
+    again = consume(executor.map_unordered(crashing.square, range(3)))  # starts afresh
+    assert sorted(o.result for o in again) == [0, 1, 4]
+    executor.close()
+    assert multiprocessing.active_children() == []
