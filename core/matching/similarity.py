@@ -172,7 +172,8 @@ class Alignment:
         return _turned_alignment(k)
 
     def as_array(self) -> np.ndarray:
-        return np.vstack([np.reshape(self.matrix, (2, 3)), [0.0, 0.0, 1.0]])
+        """The 3x3 matrix (read-only)."""
+        return _as_array(self.matrix)
 
     @property
     def inside(self) -> bool:
@@ -182,6 +183,13 @@ class Alignment:
 
 
 PLAIN = Alignment()
+
+
+@functools.lru_cache(maxsize=8192)
+def _as_array(matrix: tuple[float, ...]) -> np.ndarray:
+    array = np.vstack([np.reshape(matrix, (2, 3)), [0.0, 0.0, 1.0]])
+    array.flags.writeable = False
+    return array
 
 
 @functools.lru_cache(maxsize=DIHEDRAL)
@@ -282,10 +290,9 @@ class Prepared:
     # ``_PAD`` pixels larger each way: both are warped at once
     both: np.ndarray = field(init=False, repr=False, compare=False)
     # the weights B's own pixels are compared with (its mask inside the margin), and its
-    # pixels centred on mid-grey and their squares, all flat
+    # pixels centred on mid-grey to the powers 0, 1 and 2 (pixels, 3), all flat
     inner: np.ndarray = field(init=False, repr=False, compare=False)
-    centred: np.ndarray = field(init=False, repr=False, compare=False)
-    centred_squared: np.ndarray = field(init=False, repr=False, compare=False)
+    powers: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pad = (_PAD,) * 4
@@ -298,8 +305,9 @@ class Prepared:
         )
         object.__setattr__(self, "both", both)
         object.__setattr__(self, "inner", (self.mask * _INNER).ravel())
-        object.__setattr__(self, "centred", centred.ravel())
-        object.__setattr__(self, "centred_squared", centred.ravel() ** 2)
+        flat = centred.ravel()
+        powers = np.stack([np.ones_like(flat), flat, flat * flat], axis=1)
+        object.__setattr__(self, "powers", powers)
 
 
 def prepare(thumb: np.ndarray, aspect: float = 1.0) -> Prepared:
@@ -394,7 +402,8 @@ def match(
 ) -> tuple[float, np.ndarray]:
     """How alike A and B look (0..1) when A is aligned to B, searching small turns
     (+-3 degrees), zooms (+-4%) and shifts (+-2 px) around ``alignment`` (in B's frame), and
-    the alignment (3x3, B's normalised coordinates to A's) that figure was found at.
+    the alignment (3x3, B's normalised coordinates to A's) that figure was found at. The
+    shifts of one view are windows of one warp a little larger than the thumbnail.
 
     The search is quick (views, then shifts, twice), and exhaustive over all combinations
     only when that leaves the figure just short of ``target``, where the decision lies. It
@@ -404,8 +413,12 @@ def match(
     first alignment and at the best one found."""
     base = alignment.as_array()
 
-    def scores(nudges: list[tuple[float, float, tuple[float, float]]]) -> np.ndarray:
-        return _correlations(a, b, [base @ _nudge(z, t, sh, b.aspect) for z, t, sh in nudges])
+    def scores(
+        nudges: list[tuple[float, float, tuple[float, float]]],
+        offsets: Sequence[tuple[int, int]] = _UNMOVED,
+    ) -> np.ndarray:
+        matrices = [base @ _nudge(z, t, sh, b.aspect) for z, t, sh in nudges]
+        return _correlations(a, b, matrices, offsets)
 
     start = (1.0, 0.0, (0.0, 0.0))
     best = float(scores([start])[0]) if first is None else first
@@ -428,14 +441,15 @@ def match(
         if found.max() > best:
             best, view = float(found.max()), views[int(found.argmax())]
         moved = [(shift[0] + dx, shift[1] + dy) for dx, dy in _SHIFTS]
-        found = scores([(*view, m) for m in moved])
-        if found.max() > best:
-            best, shift = float(found.max()), moved[int(found.argmax())]
+        found = scores([(*view, shift)], _SHIFTS)
+        if found.max() <= best:
+            break  # at this shift again, the views would score as they just did
+        best, shift = float(found.max()), moved[int(found.argmax())]
         if best >= _GOOD_ENOUGH:
             return best, base @ _nudge(*view, shift, b.aspect)
     if target is not None and target - _CLOSE_CALL <= max(best, robust) < target:
-        every = [(z, t, offset) for z, t in views for offset in _SHIFTS]
-        found = scores(every)
+        every = [(z, t, (float(dx), float(dy))) for z, t in views for dx, dy in _SHIFTS]
+        found = scores([(z, t, (0.0, 0.0)) for z, t in views], _SHIFTS)
         if found.max() > best:
             best = float(found.max())
             view, shift = every[int(found.argmax())][:2], every[int(found.argmax())][2]
@@ -498,16 +512,19 @@ def _warped(a: Prepared, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return both[..., 0], (both[..., 1] > 0.99).astype(np.float32)
 
 
-def _warped_both(a: Prepared, matrices: Sequence[np.ndarray]) -> np.ndarray:
-    """A's image and mask (``Prepared.both``) as seen through each of ``matrices``: one
-    warp of both for each, (count, size, size, 2)."""
-    pixels = np.matmul(_PADDED, np.matmul(np.asarray(matrices), _NORMALISE))[:, :2]
-    warped = np.empty((len(pixels), THUMB_SIZE, THUMB_SIZE, 2), np.float32)
+def _warped_both(a: Prepared, matrices: Sequence[np.ndarray], reach: int = 0) -> np.ndarray:
+    """A's image and mask (``Prepared.both``) as seen through each of ``matrices``, and
+    ``reach`` pixels past B's frame each way: one warp of both for each,
+    (count, size + 2 reach, size + 2 reach, 2)."""
+    outside = _NORMALISE @ _shift(-reach, -reach)  # a pixel of the larger view, in B's
+    pixels = np.matmul(_PADDED, np.matmul(np.asarray(matrices), outside))[:, :2]
+    side = THUMB_SIZE + 2 * reach
+    warped = np.empty((len(pixels), side, side, 2), np.float32)
     for i, matrix in enumerate(pixels):
         cv2.warpAffine(
             a.both,
             matrix,
-            (THUMB_SIZE, THUMB_SIZE),
+            (side, side),
             warped[i],
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_CONSTANT,
@@ -516,27 +533,46 @@ def _warped_both(a: Prepared, matrices: Sequence[np.ndarray]) -> np.ndarray:
     return warped
 
 
-def _correlations(a: Prepared, b: Prepared, matrices: list[np.ndarray]) -> np.ndarray:
-    """``correlation`` without leaving out overlays, for each alignment at once: from the
-    weighted sums of A, B, their squares and product (weights 0 or 1, pixels centred on
-    mid-grey so that little cancels)."""
-    count = len(matrices)
-    flat = _warped_both(a, matrices).reshape(count, -1, 2)
+def _correlations(
+    a: Prepared,
+    b: Prepared,
+    matrices: Sequence[np.ndarray],
+    offsets: Sequence[tuple[int, int]] = ((0, 0),),
+) -> np.ndarray:
+    """``correlation`` without leaving out overlays, for each alignment at once, each moved
+    by each of ``offsets`` (whole pixels of B's frame: windows of one larger warp), in
+    that order: from the weighted sums of A, B, their squares and product (weights 0 or 1,
+    pixels centred on mid-grey so that little cancels)."""
+    reach = max(max(abs(dx), abs(dy)) for dx, dy in offsets)
+    warped = _warped_both(a, matrices, reach)
+    if reach:
+        end = reach + THUMB_SIZE
+        warped = np.stack(
+            [warped[:, reach + dy : end + dy, reach + dx : end + dx] for dx, dy in offsets],
+            axis=1,
+        )
+    count = len(matrices) * len(offsets)
+    flat = warped.reshape(count, -1, 2)
     weights = (flat[..., 1] > 0.99) * b.inner
     x = flat[..., 0]  # centred already
-    y = b.centred
-    totals = weights.sum(axis=1, dtype=np.float64)
     weighted = weights * x
+    totals, sum_y, sum_yy = (weights @ b.powers).astype(np.float64).T  # B's 1, y, y^2
+    sum_xy = (weighted @ b.powers[:, 1]).astype(np.float64)
     sum_x = weighted.sum(axis=1, dtype=np.float64)
-    sum_y = (weights @ y).astype(np.float64)
     safe = np.maximum(totals, 1e-6)
-    covariance = (weighted @ y) - sum_x * sum_y / safe
+    covariance = sum_xy - sum_x * sum_y / safe
     variance_x = np.einsum("ij,ij->i", weighted, x, dtype=np.float64) - sum_x * sum_x / safe
-    variance_y = (weights @ b.centred_squared) - sum_y * sum_y / safe
+    variance_y = sum_yy - sum_y * sum_y / safe
     denominator = np.sqrt(np.maximum(variance_x, 0.0) * np.maximum(variance_y, 0.0))
-    out = covariance / np.maximum(denominator, 1e-6)
-    out[(denominator <= 1e-6) | (totals < _MIN_OVERLAP * _INNER.size)] = 0.0
+    out = np.clip(covariance / np.maximum(denominator, 1e-6), -1.0, 1.0)
+    flat = np.minimum(variance_x, variance_y) < _FLAT_VARIANCE * safe
+    out[flat | (totals < _MIN_OVERLAP * _INNER.size)] = 0.0
     return out
+
+
+# Compared pixels of one side spread less than this (variance, grey levels squared): a
+# uniform area, which correlates with nothing (and whose sums cancel out in float32)
+_FLAT_VARIANCE = 1.0
 
 
 _MID_GREY = 128.0
@@ -554,14 +590,15 @@ _INNER[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN] = 1.0
 
 @functools.lru_cache(maxsize=4096)
 def _nudge(zoom: float, angle: float, shift: tuple[float, float], aspect: float) -> np.ndarray:
-    """A small change of B's frame: zoomed and turned about its centre, shifted (pixels)."""
+    """A small change of B's frame: shifted (pixels), then zoomed and turned about its
+    centre (so a window of the view moved by whole pixels is the view shifted that far)."""
     if zoom == 1.0 and not angle and shift == (0.0, 0.0):
         return _EYE
     matrix = (
-        _shift(0.5 + shift[0] / THUMB_SIZE, 0.5 + shift[1] / THUMB_SIZE)
+        _shift(0.5, 0.5)
         @ _turn(angle, aspect)
         @ np.diag([zoom, zoom, 1.0])
-        @ _shift(-0.5, -0.5)
+        @ _shift(shift[0] / THUMB_SIZE - 0.5, shift[1] / THUMB_SIZE - 0.5)
     )
     matrix.flags.writeable = False
     return matrix
@@ -571,6 +608,7 @@ _EYE = np.eye(3)
 _EYE.flags.writeable = False
 
 
-_SHIFTS = [(dx, dy) for dx in (-2.0, 0.0, 2.0) for dy in (-2.0, 0.0, 2.0) if dx or dy]
+_SHIFTS = [(dx, dy) for dx in (-2, 0, 2) for dy in (-2, 0, 2) if dx or dy]
+_UNMOVED = ((0, 0),)
 _GOOD_ENOUGH = 0.985  # stop searching: nothing found later would change a decision
 _CLOSE_CALL = 0.04  # this far short of a target, every combination is tried

@@ -144,3 +144,17 @@ def test_a_copy_of_a_smooth_photo_is_still_linked():
     brighter = a.point(lambda v: min(255, int(v * 1.1)))
     assert verified(a, copy) >= 0.85
     assert verified(a, brighter) >= 0.85
+
+
+def test_a_view_of_a_uniform_area_correlates_with_nothing(base):
+    # a photo white but for a corner, seen through a zoom into its white part: the pixels
+    # compared barely vary, and their sums must not cancel into a figure above 1
+    white = np.full((64, 64), 254, np.uint8)
+    white[:12, :12] = base[:12, :12]
+    white[20:, 20:] += (np.arange(44) % 2).astype(np.uint8)[None, :]  # a faint weave
+    zoom = similarity.Alignment.of(np.array([[0.6, 0.0, 0.4], [0.0, 0.6, 0.4], [0.0, 0.0, 1.0]]))
+    a, b = similarity.prepare(white), similarity.prepare(base)
+    figures = similarity.first_figures(a, b, [zoom, similarity.PLAIN])
+    assert figures[0] == 0.0
+    assert all(-1.0 <= f <= 1.0 for f in figures)
+    assert similarity.compare(a, b, zoom, target=0.85) < 0.85
