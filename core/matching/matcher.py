@@ -10,6 +10,7 @@ Must not import the store or any UI.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -270,18 +271,22 @@ class Matcher:
         for key in todo:
             if self.flat[key[0]] or self.flat[key[1]]:
                 self._scores[key] = 0.0  # a blank photo is matched only by its content hash
-        jobs = []
-        for key in todo:
-            if key in self._scores:
-                continue
-            needed = round(self.required(*key), 6)
+        todo = [key for key in todo if key not in self._scores]
+        unknown = []
+        for key, needed in zip(todo, self.required(todo), strict=True):
             self._needed[key] = needed
             ida, idb = self._ids(*key)
             known = None if ida is None or idb is None else self._known.get((ida, idb, needed))
             if known is not None:
                 self._scores[key] = known  # verified by an earlier grouping
             else:
-                jobs.append((key, *self._faces(*key), needed))
+                unknown.append((key, needed))
+        jobs = [
+            (key, *faces, needed)
+            for (key, needed), faces in zip(
+                unknown, self._faces([key for key, _ in unknown]), strict=True
+            )
+        ]
         scores = self._run([(fa, fb, alignment, needed) for _, fa, fb, alignment, needed in jobs])
         for (key, _, _, _, needed), score in zip(jobs, scores, strict=True):
             self._scores[key] = score
@@ -296,29 +301,40 @@ class Matcher:
         x, y = self.reps[a].id, self.reps[b].id
         return (x, y) if x is None or y is None or x < y else (y, x)
 
-    def _faces(self, a: int, b: int) -> tuple[int, int, tuple[Alignment, ...]]:
-        """Which faces of the two to compare, and how they might be aligned: the
-        candidate's alignment (else the closest variant pHashes'), then those of the next
-        closest variants of the same faces."""
-        hit = self._candidates.get((a, b))
-        if hit is not None and hit[0] <= self.options.hash_radius:
-            fa, fb, first = hit[1], hit[2], hit[3]
-        else:
-            _, fa, fb, column = self._closest(a, b)
-            first = self._alignment(column, fa)
+    def _faces(
+        self, keys: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, int, tuple[Alignment, ...]]]:
+        """For each pair of representatives: which faces of the two to compare, and how
+        they might be aligned: the candidate's alignment (else the closest variant
+        pHashes'), then those of the next closest variants of the same faces."""
+        radius = self.options.hash_radius
+        hits = [self._candidates.get(key) for key in keys]
+        lacking = [i for i, hit in enumerate(hits) if hit is None or hit[0] > radius]
+        _, near_a, near_b, near_column = self._closest([keys[i] for i in lacking])
+        chosen = [(hit[1], hit[2], hit[3]) if hit is not None else (0, 0, _PLAIN) for hit in hits]
+        for i, fa, fb, column in zip(lacking, near_a, near_b, near_column, strict=True):
+            chosen[i] = (fa, fb, self._alignment(column, fa))
+        if not chosen:
+            return []
+        fa_all = np.array([fa for fa, _, _ in chosen], np.int64)
+        fb_all = np.array([fb for _, fb, _ in chosen], np.int64)
         # a variant of A near B's plain hash says how B sits in A; one of B near A's says
         # how A sits in B (a crop is a view of its original, not the other way round)
-        forward = np.bitwise_count(self.variants[fa] ^ self.variants[fb, 0]).astype(np.int64)
-        backward = np.bitwise_count(self.variants[fb] ^ self.variants[fa, 0]).astype(np.int64)
-        both = np.concatenate([forward, backward])
-        others = []
-        for index in np.argsort(both, kind="stable")[: _ALTERNATIVES + 1].tolist():
-            if index < len(forward):
-                others.append(self._alignment(index, fa))
-            else:
-                seen_from_b = self._alignment(index - len(forward), fb).as_array()
-                others.append(Alignment.of(np.linalg.inv(seen_from_b)))
-        return fa, fb, tuple(dict.fromkeys([first, *others]))[: _ALTERNATIVES + 1]
+        forward = np.bitwise_count(self.variants[fa_all] ^ self.variants[fb_all, :1])
+        backward = np.bitwise_count(self.variants[fb_all] ^ self.variants[fa_all, :1])
+        nearest = np.argsort(np.concatenate([forward, backward], axis=1), axis=1, kind="stable")
+        out = []
+        for (fa, fb, first), indices in zip(
+            chosen, nearest[:, : _ALTERNATIVES + 1].tolist(), strict=True
+        ):
+            others = [
+                self._alignment(index, fa)
+                if index < similarity.VARIANTS
+                else _inverse(self._alignment(index - similarity.VARIANTS, fb))
+                for index in indices
+            ]
+            out.append((fa, fb, tuple(dict.fromkeys([first, *others]))[: _ALTERNATIVES + 1]))
+        return out
 
     def _run(self, jobs: list[tuple[int, int, tuple[Alignment, ...], float]]) -> list[float]:
         scores = [0.0] * len(jobs)
@@ -462,40 +478,75 @@ class Matcher:
             return 1.0
         return self._scores.get((min(a, b), max(a, b)), 0.0)
 
-    def _closest(self, a: int, b: int) -> tuple[int, int, int, int]:
-        """(distance, face of one, face of the other, column): the variant of one face that
-        comes closest to the plain pHash of the other's, in either direction."""
-        best = (_NO_MATCH, a, b, 0)
-        for fa in self.faces_of[a]:
-            for fb in self.faces_of[b]:
-                for x, y in ((fa, fb), (fb, fa)):
-                    distances = np.bitwise_count(self.variants[x] ^ self.variants[y, 0])
-                    column = int(distances.argmin())
-                    if int(distances[column]) < best[0]:
-                        best = (int(distances[column]), x, y, column)
-        return best
+    def _face_pairs(
+        self, keys: Sequence[tuple[int, int]], both_ways: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair, face, face) of every face of one of each pair against every face of the
+        other, in order (and the other way round after each, if ``both_ways``)."""
+        pair: list[int] = []
+        xs: list[int] = []
+        ys: list[int] = []
+        for k, (a, b) in enumerate(keys):
+            for fa in self.faces_of[a]:
+                for fb in self.faces_of[b]:
+                    if both_ways:
+                        pair += (k, k)
+                        xs += (fa, fb)
+                        ys += (fb, fa)
+                    else:
+                        pair.append(k)
+                        xs.append(fa)
+                        ys.append(fb)
+        return np.array(pair, np.int64), np.array(xs, np.int64), np.array(ys, np.int64)
 
-    def distance(self, a: int, b: int) -> int:
-        """The closest any variant of one's faces comes to the other's plain or centre
-        pHash."""
+    def _closest(
+        self, keys: Sequence[tuple[int, int]]
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
+        """For each pair of representatives: (distance, face of one, face of the other,
+        column): the variant of one face that comes closest to the plain pHash of the
+        other's, in either direction (the first found among equals)."""
+        if not keys:
+            return [], [], [], []
+        pair, x, y = self._face_pairs(keys, both_ways=True)
+        distances = np.bitwise_count(self.variants[x] ^ self.variants[y, :1])
+        column = distances.argmin(axis=1)
+        best = distances[np.arange(len(column)), column]
+        order = np.lexsort((np.arange(len(pair)), best, pair))
+        first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]]  # one row a pair
+        return (
+            best[first].astype(np.int64).tolist(),
+            x[first].tolist(),
+            y[first].tolist(),
+            column[first].tolist(),
+        )
+
+    def distance(self, keys: Sequence[tuple[int, int]]) -> list[int]:
+        """For each pair of representatives: the closest any variant of one's faces comes to
+        the other's plain or centre pHash."""
+        if not keys:
+            return []
+        nearest = np.array(self._closest(keys)[0], np.int64)
+        pair, x, y = self._face_pairs(keys, both_ways=False)
         centre = similarity.CENTRE_COLUMN
-        nearest = self._closest(a, b)[0]
-        for fa in self.faces_of[a]:
-            for fb in self.faces_of[b]:
-                turned = self.variants[fa, centre : centre + similarity.DIHEDRAL]
-                nearest = min(
-                    nearest, int(np.bitwise_count(turned ^ self.variants[fb, centre]).min())
-                )
-        return nearest
+        turned = self.variants[x, centre : centre + similarity.DIHEDRAL]
+        centres = np.bitwise_count(turned ^ self.variants[y, centre : centre + 1]).min(axis=1)
+        starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+        return np.minimum(nearest, np.minimum.reduceat(centres, starts)).tolist()
 
-    def required(self, a: int, b: int) -> float:
-        """The similarity two representatives need to be linked: the threshold for frames of
-        one burst; otherwise more, the further apart their hashes (two kinds of evidence)."""
-        run = self.run_of.get(a)
-        if run is not None and run == self.run_of.get(b):
-            return self.options.threshold
-        extra = max(0, self.distance(a, b) - _FREE_DISTANCE) * _STRICTER_PER_BIT
-        return max(self.options.threshold, min(self.options.threshold + extra, _MOST_REQUIRED))
+    def required(self, keys: Sequence[tuple[int, int]]) -> list[float]:
+        """The similarity each pair of representatives needs to be linked (rounded to 6
+        places): the threshold for frames of one burst; otherwise more, the further apart
+        their hashes (two kinds of evidence)."""
+        threshold = self.options.threshold
+        needed = []
+        for (a, b), distance in zip(keys, self.distance(keys), strict=True):
+            run = self.run_of.get(a)
+            if run is not None and run == self.run_of.get(b):
+                needed.append(round(threshold, 6))
+                continue
+            extra = max(0, distance - _FREE_DISTANCE) * _STRICTER_PER_BIT
+            needed.append(round(max(threshold, min(threshold + extra, _MOST_REQUIRED)), 6))
+        return needed
 
     def alike(self, a: int, b: int) -> bool:
         """Verified as alike enough to link (``verify`` first)."""
@@ -540,6 +591,11 @@ def _closest_hits(
             a[kept].tolist(), b[kept].tolist(), *hits[:, kept].tolist(), strict=True
         )
     }
+
+
+@functools.lru_cache(maxsize=8192)
+def _inverse(alignment: Alignment) -> Alignment:
+    return Alignment.of(np.linalg.inv(alignment.as_array()))
 
 
 def _box_aspect(box: tuple[float, float, float, float] | None) -> float:

@@ -306,7 +306,8 @@ class Prepared:
         object.__setattr__(self, "both", both)
         object.__setattr__(self, "inner", (self.mask * _INNER).ravel())
         flat = centred.ravel()
-        powers = np.stack([np.ones_like(flat), flat, flat * flat], axis=1)
+        # Fortran order: the first two powers, as a slice, are contiguous too
+        powers = np.asfortranarray(np.stack([np.ones_like(flat), flat, flat * flat], axis=1))
         object.__setattr__(self, "powers", powers)
 
 
@@ -554,14 +555,13 @@ def _correlations(
     count = len(matrices) * len(offsets)
     flat = warped.reshape(count, -1, 2)
     weights = (flat[..., 1] > 0.99) * b.inner
-    x = flat[..., 0]  # centred already
-    weighted = weights * x
+    weighted = weights * flat[..., 0]  # A's pixels (centred already) where compared
     totals, sum_y, sum_yy = (weights @ b.powers).astype(np.float64).T  # B's 1, y, y^2
-    sum_xy = (weighted @ b.powers[:, 1]).astype(np.float64)
-    sum_x = weighted.sum(axis=1, dtype=np.float64)
+    sum_x, sum_xy = (weighted @ b.powers[:, :2]).astype(np.float64).T
+    sum_xx = np.einsum("ij,ij->i", weighted, weighted).astype(np.float64)  # weights 0 or 1
     safe = np.maximum(totals, 1e-6)
     covariance = sum_xy - sum_x * sum_y / safe
-    variance_x = np.einsum("ij,ij->i", weighted, x, dtype=np.float64) - sum_x * sum_x / safe
+    variance_x = sum_xx - sum_x * sum_x / safe
     variance_y = sum_yy - sum_y * sum_y / safe
     denominator = np.sqrt(np.maximum(variance_x, 0.0) * np.maximum(variance_y, 0.0))
     out = np.clip(covariance / np.maximum(denominator, 1e-6), -1.0, 1.0)
