@@ -185,17 +185,23 @@ class GroupsMixin:
     def save_groups(self, groups: Sequence[Group]) -> list[Group]:
         """Replace the stored groups with ``groups``; returns them with their ids. Groups not
         found again are retired: their rows stay (their ids are never reused), without
-        members."""
+        members. A group stored as it is already is not written again (after a scan that
+        added a few photos, most are)."""
         PhotoGroup, Member = self.t.PhotoGroup, self.t.GroupMember
         ids = self.file_ids(sorted({p for g in groups for p in g.paths}))
         saved = []
         with self.writing(inputs=False):
             known, live = self._known_groups()
+            stored = self._stored_groups()
             next_id = max(
                 [int(self.setting(_NEXT_GROUP_ID) or 1), *(i + 1 for i in known.values())]
             )
             for group, group_id in zip(groups, match_ids(groups, known, live), strict=True):
                 key = signature(group.paths)
+                head = (key, group.tier.value, ids[group.anchor])
+                if group_id is not None and stored.get(group_id) == (head, _rows(group, ids)):
+                    saved.append(replace(group, id=group_id))
+                    continue
                 if group_id is None:  # its signature is new too (else it would have its id)
                     group_id, next_id = next_id, next_id + 1
                     PhotoGroup.insert(
@@ -218,19 +224,33 @@ class GroupsMixin:
             ).on_conflict_replace().execute()
         return saved
 
+    def _stored_groups(
+        self,
+    ) -> dict[int, tuple[tuple[str, str, int], frozenset[tuple[int, str, float, int | None]]]]:
+        """Each live group as stored: (signature, tier, anchor's file id), and its members
+        as ``_rows`` gives them."""
+        PhotoGroup, Member = self.t.PhotoGroup, self.t.GroupMember
+        members: dict[int, set[tuple[int, str, float, int | None]]] = defaultdict(set)
+        query = Member.select(
+            Member.group, Member.file, Member.relation, Member.similarity, Member.burst
+        )
+        for gid, *row in tuples(query):
+            members[gid].add(tuple(row))
+        heads = PhotoGroup.select(
+            PhotoGroup.id, PhotoGroup.signature, PhotoGroup.tier, PhotoGroup.anchor
+        )
+        return {
+            gid: ((key, tier, anchor), frozenset(members[gid]))
+            for gid, key, tier, anchor in tuples(heads)
+            if gid in members
+        }
+
     def _save_members(self, group_id: int, group: Group, ids: dict[str, int]) -> None:
         Member = self.t.GroupMember
-        burst_of = {path: n for n, burst in enumerate(group.bursts) for path in burst.members}
         Member.delete().where(Member.group == group_id).execute()
         rows = [
-            {
-                "group": group_id,
-                "file": ids[m.photo.path],
-                "relation": m.relation.value,
-                "similarity": m.similarity,
-                "burst": burst_of.get(m.photo.path),
-            }
-            for m in group.members
+            {"group": group_id, "file": file, "relation": relation, "similarity": score, "burst": n}
+            for file, relation, score, n in _rows(group, ids)
         ]
         for chunk in chunks(rows):
             Member.insert_many(chunk).execute()
@@ -310,3 +330,12 @@ def _burst(frames: list[GroupMember]) -> Burst:
         frames, key=lambda m: (m.photo.taken_at is None, m.photo.taken_at, m.photo.path)
     )
     return Burst(members=tuple(m.photo.path for m in ordered))
+
+
+def _rows(group: Group, ids: dict[str, int]) -> frozenset[tuple[int, str, float, int | None]]:
+    """The member rows of ``group``: (file id, relation, similarity, burst)."""
+    burst_of = {path: n for n, burst in enumerate(group.bursts) for path in burst.members}
+    return frozenset(
+        (ids[m.photo.path], m.relation.value, m.similarity, burst_of.get(m.photo.path))
+        for m in group.members
+    )

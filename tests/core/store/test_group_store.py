@@ -165,6 +165,37 @@ def test_group_with_the_same_members_keeps_its_id_and_takes_the_new_details(cata
     assert [m.similarity for m in changed.members] == [0.88, 1.0]
 
 
+def test_only_the_groups_that_changed_are_written_again(catalog):
+    catalogue(catalog, *(image(f"/p/{name}.jpg") for name in "abcdef"))
+    bursty = replace(group("/p/e.jpg", "/p/f.jpg"), bursts=(Burst(("/p/e.jpg", "/p/f.jpg")),))
+    first = [group("/p/a.jpg", "/p/b.jpg"), group("/p/c.jpg", "/p/d.jpg"), bursty]
+    catalog.save_groups(first)
+    Member = catalog.t.GroupMember
+
+    def rows() -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {}
+        for row_id, group_id in Member.select(Member.id, Member.group_id).tuples():
+            found.setdefault(group_id, set()).add(row_id)
+        return found
+
+    before = rows()
+    changed = [
+        first[0],
+        group("/p/c.jpg", "/p/d.jpg", similarity=0.91),
+        replace(bursty, bursts=()),
+    ]
+    again = catalog.save_groups(changed)
+    after = rows()
+
+    assert [g.id for g in again] == [1, 2, 3]
+    assert after[1] == before[1]  # as it was: not written
+    assert after[2].isdisjoint(before[2]) and after[3].isdisjoint(before[3])
+    loaded = catalog.load_groups()
+    assert [m.similarity for m in loaded[1].members] == [1.0, 0.91]
+    assert loaded[2].bursts == ()
+    assert loaded == [as_stored(catalog, g) for g in again]
+
+
 @pytest.mark.parametrize(
     "paths",
     [("/p/a.jpg", "/p/b.jpg"), ("/p/a.jpg", "/p/b.jpg", "/p/c.jpg", "/p/d.jpg")],
