@@ -135,10 +135,12 @@ def screen_box(rgb: np.ndarray) -> FractionBox | None:
     if min(h, w) < 32:
         return None
     kernel = np.ones((3, 3), np.uint8)
-    spread = (cv2.dilate(small, kernel) - cv2.erode(small, kernel)).max(axis=2)
-    flat = (spread <= _SCREEN_FLAT).astype(np.uint8)
-    background = _background(small, flat)
-    if background.mean() < _MIN_BACKGROUND:
+    spread = cv2.subtract(cv2.dilate(small, kernel), cv2.erode(small, kernel))
+    flat = (cv2.inRange(spread, (0, 0, 0), (_SCREEN_FLAT,) * 3) > 0).astype(np.uint8)
+    if flat.mean() < _MIN_BACKGROUND:  # (the background is flat)
+        return None
+    background = _background(small, flat, _MIN_BACKGROUND * h * w)
+    if background is None or background.mean() < _MIN_BACKGROUND:
         return None
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         (1 - background).astype(np.uint8), connectivity=8
@@ -165,24 +167,24 @@ def screen_box(rgb: np.ndarray) -> FractionBox | None:
 FractionBox = tuple[float, float, float, float]
 
 
-def _background(small: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """1 where a region of one flat colour reaches the image's edge."""
+def _background(small: np.ndarray, flat: np.ndarray, least: float = 0.0) -> np.ndarray | None:
+    """1 where a region of one flat colour reaches the image's edge; None if the flat
+    regions that do cover less than ``least`` pixels (there is less background than that)."""
     import cv2
 
     count, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
     h, w = flat.shape
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    # regions of flat pixels (label 0 is the rest) large enough to be a background
+    edge = edge[(edge > 0) & (stats[edge, cv2.CC_STAT_AREA] >= 0.01 * h * w)]
+    if not len(edge) or stats[edge, cv2.CC_STAT_AREA].sum() < least:
+        return None
     out = np.zeros(flat.shape, bool)
-    for label in edge:
-        if label == 0 and not flat[labels == 0].any():
-            continue
-        if stats[label, cv2.CC_STAT_AREA] < 0.01 * h * w:
-            continue
-        region = labels == label
-        if not flat[region].all():
-            continue
-        if float(small[region].std(axis=0).max()) <= _BACKGROUND_SPREAD:
-            out |= region
+    for label in edge.tolist():
+        region = (labels == label).astype(np.uint8)
+        _, deviation = cv2.meanStdDev(small, mask=region)
+        if float(deviation.max()) <= _BACKGROUND_SPREAD:  # one colour
+            out |= region.astype(bool)
     return out
 
 
