@@ -31,6 +31,8 @@ ThumbLoader = Callable[[Sequence[str]], dict[str, bytes]]
 _LOAD_CHUNK = 2000
 _ALTERNATIVES = 3  # alignments of the next closest variants a verification may start from
 _FINGERPRINT_CHUNK = 256  # faces fingerprinted at once (its transforms hold ~0.3 MB a face)
+_KEYS = 4096  # pairs whose needs and faces are worked out at once (~0.3 KB each meanwhile)
+_PARALLEL_FACES = 1024  # from this many faces to fingerprint, the executor's workers do it
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
 _NO_MATCH = 1 << 30
@@ -197,14 +199,30 @@ class Matcher:
                 todo += faces
         self.new_variants: dict[int, bytes] = {}
         self.reporter.phase(Phase.FINGERPRINTING, len(todo))
-        for start in range(0, len(todo), _FINGERPRINT_CHUNK):
-            self.reporter.step(start)
-            chunk = todo[start : start + _FINGERPRINT_CHUNK]
-            self._ensure(chunk)
-            self.variants[chunk] = similarity.variant_phashes(
-                self.thumbs[chunk], self.aspects[chunk]
+        self._ensure(todo)
+        chunks = (
+            (start, verify.Faces(self.thumbs[chunk], self.aspects[chunk]))
+            for start in range(0, len(todo), _FINGERPRINT_CHUNK)
+            for chunk in [todo[start : start + _FINGERPRINT_CHUNK]]
+        )
+        executor = self.executor if len(todo) >= _PARALLEL_FACES else None
+        if executor is not None:
+            outcomes = (
+                (o.task, o.result)
+                for o in executor.map_unordered(verify.run_task, chunks, self.reporter.stopped)
             )
-            self.face_flat[chunk] = [similarity.is_flat(self.thumbs[f]) for f in chunk]
+        else:
+            outcomes = ((task, None) for task in chunks)
+        done = 0
+        for (start, faces), result in outcomes:
+            self.reporter.check()
+            chunk = todo[start : start + len(faces.thumbs)]
+            # a chunk that failed in a worker is fingerprinted here (and its error raised)
+            variants, flat = verify.fingerprint(faces) if result is None else result
+            self.variants[chunk], self.face_flat[chunk] = variants, flat
+            done += len(chunk)
+            self.reporter.step(done)
+        self.reporter.check()
         fingerprinted = {int(self.owner[f]) for f in todo}
         for i in sorted(fingerprinted):
             rep_id = self.reps[i].id
@@ -273,7 +291,10 @@ class Matcher:
                 self._scores[key] = 0.0  # a blank photo is matched only by its content hash
         todo = [key for key in todo if key not in self._scores]
         unknown = []
-        for key, needed in zip(todo, self.required(todo), strict=True):
+        needs = [
+            n for at in range(0, len(todo), _KEYS) for n in self.required(todo[at : at + _KEYS])
+        ]
+        for key, needed in zip(todo, needs, strict=True):
             self._needed[key] = needed
             ida, idb = self._ids(*key)
             known = None if ida is None or idb is None else self._known.get((ida, idb, needed))
@@ -281,12 +302,9 @@ class Matcher:
                 self._scores[key] = known  # verified by an earlier grouping
             else:
                 unknown.append((key, needed))
-        jobs = [
-            (key, *faces, needed)
-            for (key, needed), faces in zip(
-                unknown, self._faces([key for key, _ in unknown]), strict=True
-            )
-        ]
+        keys = [key for key, _ in unknown]
+        faces = [f for at in range(0, len(keys), _KEYS) for f in self._faces(keys[at : at + _KEYS])]
+        jobs = [(key, *found, needed) for (key, needed), found in zip(unknown, faces, strict=True)]
         scores = self._run([(fa, fb, alignment, needed) for _, fa, fb, alignment, needed in jobs])
         for (key, _, _, _, needed), score in zip(jobs, scores, strict=True):
             self._scores[key] = score
@@ -348,7 +366,7 @@ class Matcher:
         chunks = verify.batches(jobs, self.thumbs, self.aspects, size)  # made as needed
         done = 0
         if executor is not None:
-            outcomes = executor.map_unordered(verify.verify_task, chunks, self.reporter.stopped)
+            outcomes = executor.map_unordered(verify.run_task, chunks, self.reporter.stopped)
             for outcome in outcomes:
                 offset, batch = outcome.task
                 # a batch that failed in a worker is verified here (and its error raised)

@@ -77,9 +77,25 @@ def verify_batch(batch: Batch) -> list[float]:
     return [verify_pair(face(p.a), face(p.b), p.alignments, p.needed) for p in batch.pairs]
 
 
-def verify_task(task: tuple[int, Batch]) -> list[float]:
-    """``verify_batch`` of a task of ``batches``: what an executor runs."""
-    return verify_batch(task[1])
+@dataclass(frozen=True, slots=True)
+class Faces:
+    """Faces to fingerprint: their thumbnails (faces, 64, 64) and proportions."""
+
+    thumbs: np.ndarray
+    aspects: np.ndarray
+
+
+def fingerprint(faces: Faces) -> tuple[np.ndarray, np.ndarray]:
+    """Each face's variant pHashes (faces, VARIANTS) and whether it is flat (faces,)."""
+    flat = np.array([similarity.is_flat(thumb) for thumb in faces.thumbs], bool)
+    return similarity.variant_phashes(faces.thumbs, faces.aspects), flat
+
+
+def run_task(task: tuple[int, Batch | Faces]) -> list[float] | tuple[np.ndarray, np.ndarray]:
+    """What an executor runs for grouping (one function, so that its workers serve every
+    step): a batch of ``batches`` verified, or faces fingerprinted."""
+    work = task[1]
+    return fingerprint(work) if isinstance(work, Faces) else verify_batch(work)
 
 
 def verify_pair(

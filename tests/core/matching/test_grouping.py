@@ -337,7 +337,7 @@ def test_grouping_is_deterministic(originals):
     assert [m.photo.path for m in first[0].members] == sorted(first[0].paths)
 
 
-def test_worker_processes_verify_to_the_same_groups(originals, monkeypatch):
+def test_worker_processes_fingerprint_and_verify_to_the_same_groups(originals, monkeypatch):
     from core.matching import matcher
     from core.matching.verify import init_worker
     from core.runtime.processes import ProcessExecutor
@@ -352,6 +352,8 @@ def test_worker_processes_verify_to_the_same_groups(originals, monkeypatch):
     here = lib.group()
     monkeypatch.setattr(matcher, "_PARALLEL_PAIRS", 1)  # every batch to the workers
     monkeypatch.setattr(matcher, "_BATCH", 3)  # in many small tasks
+    monkeypatch.setattr(matcher, "_PARALLEL_FACES", 1)  # fingerprinted by the workers too
+    monkeypatch.setattr(matcher, "_FINGERPRINT_CHUNK", 5)
     with ProcessExecutor(2, initializer=init_worker, keep=True) as executor:
         spread = lib.group(executor=executor)
     assert spread == here
