@@ -32,6 +32,7 @@ from core.store.rows import (
     insert_rows,
     photo_from_row,
     photo_to_row,
+    plain_rows,
     tuples,
 )
 
@@ -476,7 +477,7 @@ class Catalog(GroupsMixin, DecisionsMixin):
         verified with ``version``."""
         Link = self.t.Link
         query = Link.select(Link.a, Link.b, Link.needed, Link.score).where(Link.version == version)
-        return {(a, b, needed): score for a, b, needed, score in tuples(query)}
+        return {(a, b, needed): score for a, b, needed, score in plain_rows(query)}
 
     def save_links(self, rows: Sequence[tuple[int, int, float, float]], version: int) -> None:
         """Keep verified pairs: (file id, file id, similarity needed, similarity found)."""
@@ -506,7 +507,7 @@ class Catalog(GroupsMixin, DecisionsMixin):
         query = C.select(C.a, C.b, C.distance, C.face_a, C.face_b, C.search, C.column).where(
             C.stamp == stamp
         )
-        return list(tuples(query))
+        return plain_rows(query)
 
     def save_candidates(
         self,

@@ -43,6 +43,15 @@ def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     return cast(Iterator[tuple[Any, ...]], query.tuples().iterator())
 
 
+def plain_rows(query: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` as SQLite gives them, without peewee's conversions: for many rows
+    of plain numbers, several times faster than ``tuples``."""
+    sql, params = query.sql()
+    return cast(
+        list[tuple[Any, ...]], query.model._meta.database.execute_sql(sql, params).fetchall()
+    )
+
+
 def file_fields(file_model: type[pw.Model]) -> list[pw.Field]:
     """The columns of the file table that a saved analysis writes (all but the id)."""
     return [f for f in file_model._meta.sorted_fields if f.name != "id"]
