@@ -47,7 +47,7 @@ _MOST_REQUIRED = 0.975
 _BATCH = 128  # pairs in one verification task, at most
 _SMALLEST_BATCH = 8  # pairs in one task, at least: a call is spread over about _SPREAD tasks
 _SPREAD = 8
-# Pairs are verified here until this many have been asked for (workers take ~0.3 s to
+# Pairs are verified here until this many were handed to verification (workers take ~0.3 s to
 # start); from then on the executor's workers (kept for the whole grouping) take them all.
 _PARALLEL_PAIRS = 512
 _PLAIN = similarity.PLAIN
@@ -113,7 +113,7 @@ class Matcher:
         self.reps = reps
         self.executor = executor
         self.verified = 0  # pairs verified so far
-        self._asked = 0  # pairs asked for so far, verified or not yet
+        self._asked = 0  # pairs handed to verification so far
         self.options = options
         self.reporter = reporter
         self._load_thumbs, self._load_pictures = load_thumbs, load_pictures
