@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GROUPING_VERSION = 5  # bump when grouping changes: stored groups are then computed again
+GROUPING_VERSION = 6  # bump when grouping changes: stored groups are then computed again
 DEFAULT_THRESHOLD = 0.85
 DEFAULT_BURST_SECONDS = 2.0
 
