@@ -328,20 +328,29 @@ def correlation(a: np.ndarray, mask_a: np.ndarray, b: Prepared) -> float:
     total = float(weight.sum())
     if total < _MIN_OVERLAP * weight.size:
         return 0.0
-    plain = _ncc(a, b.image, weight, total)
+    da, db = _centred(a, weight, total), _centred(b.image, weight, total)
+    plain = _ncc_of(da, db)
     if plain >= _GOOD_ENOUGH or plain <= 0.0:
         return plain
-    kept = _without_overlays(a, b.image, weight, total)
+    kept = _without_overlays(da, db, weight, total)
     if kept is None:
         return plain
     return max(plain, _ncc(a, b.image, kept, float(kept.sum())))
 
 
+def _centred(x: np.ndarray, weight: np.ndarray, total: float) -> np.ndarray:
+    """``x`` less its weighted mean, where weighted (weights 0 or 1), else 0."""
+    return (x - float((x * weight).sum()) / total) * weight
+
+
+def _ncc_of(da: np.ndarray, db: np.ndarray) -> float:
+    """The correlation of two ``_centred`` images."""
+    denominator = float(np.sqrt(np.vdot(da, da) * np.vdot(db, db)))
+    return float(np.vdot(da, db)) / denominator if denominator > 1e-6 else 0.0
+
+
 def _ncc(a: np.ndarray, b: np.ndarray, weight: np.ndarray, total: float) -> float:
-    da = (a - float((a * weight).sum()) / total) * weight
-    db = (b - float((b * weight).sum()) / total) * weight
-    denominator = float(np.sqrt((da * da).sum() * (db * db).sum()))
-    return float((da * db).sum()) / denominator if denominator > 1e-6 else 0.0
+    return _ncc_of(_centred(a, weight, total), _centred(b, weight, total))
 
 
 _BLOCK = 8  # pixels: the side of the blocks an overlay is found in
@@ -350,15 +359,15 @@ _OUTLIER = 6.0  # a block disagrees this many times more than the typical block
 
 
 def _without_overlays(
-    a: np.ndarray, b: np.ndarray, weight: np.ndarray, total: float
+    da: np.ndarray, db: np.ndarray, weight: np.ndarray, total: float
 ) -> np.ndarray | None:
-    """``weight`` less the blocks of an overlay, or None if no block stands out."""
-    mean_a, mean_b = (a * weight).sum() / total, (b * weight).sum() / total
-    std_a = np.sqrt((((a - mean_a) ** 2) * weight).sum() / total)
-    std_b = np.sqrt((((b - mean_b) ** 2) * weight).sum() / total)
+    """``weight`` less the blocks of an overlay, or None if no block stands out; ``da``
+    and ``db`` are the two images ``_centred`` by ``weight``."""
+    std_a = np.sqrt(float(np.vdot(da, da)) / total)
+    std_b = np.sqrt(float(np.vdot(db, db)) / total)
     if std_a < 1e-6 or std_b < 1e-6:
         return None
-    residual = ((a - mean_a) / std_a - (b - mean_b) / std_b) ** 2 * weight
+    residual = np.square(da * np.float32(1.0 / std_a) - db * np.float32(1.0 / std_b))
     side = THUMB_SIZE // _BLOCK
     block_weight = weight.reshape(side, _BLOCK, side, _BLOCK).sum(axis=(1, 3))
     block_error = residual.reshape(side, _BLOCK, side, _BLOCK).sum(axis=(1, 3))
@@ -496,7 +505,9 @@ def detail_agreement(a: Prepared, b: Prepared, matrix: np.ndarray) -> float:
     total = float(weight.sum())
     if total < _MIN_OVERLAP * weight.size:
         return 0.0
-    kept = _without_overlays(image, b.image, weight, total)
+    kept = _without_overlays(
+        _centred(image, weight, total), _centred(b.image, weight, total), weight, total
+    )
     if kept is not None:
         weight, total = kept, float(kept.sum())
     fine_a = image - cv2.GaussianBlur(image, (0, 0), _DETAIL_BLUR)
