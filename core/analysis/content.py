@@ -116,7 +116,11 @@ def _is_flat(line: np.ndarray) -> bool:
 
 _SCREEN_SIDE = 400
 _SCREEN_FLAT = 3  # levels: a pixel whose 3x3 neighbourhood spans no more is flat
-_BACKGROUND_SPREAD = 4.0  # levels: a background region is one colour
+_BACKGROUND_SPREAD = 4.0  # levels: a border or padding is one colour
+# levels: an app's background is painted, one colour to within this even once the
+# screenshot is a JPEG (0.54 at most measured, quality 60-90, resized); a photographed fog
+# or sky, however flat it looks, varies more (2.4-2.6 on the camera photos it was taken for)
+_PAINTED_SPREAD = 1.5
 _MIN_BACKGROUND = 0.1  # of the screen
 _MIN_PHOTO, _MAX_PHOTO = 0.04, 0.92  # of the screen
 _MIN_CHROME = 0.01  # of the screen: the app's marks around the photo (text, icons, bubbles)
@@ -183,7 +187,7 @@ def _background(small: np.ndarray, flat: np.ndarray, least: float = 0.0) -> np.n
     for label in edge.tolist():
         region = (labels == label).astype(np.uint8)
         _, deviation = cv2.meanStdDev(small, mask=region)
-        if float(deviation.max()) <= _BACKGROUND_SPREAD:  # one colour
+        if float(deviation.max()) <= _PAINTED_SPREAD:  # one painted colour
             out |= region.astype(bool)
     return out
 

@@ -87,3 +87,37 @@ def test_a_small_mark_on_a_plain_backdrop_is_all_picture(side: int) -> None:
     rng = np.random.default_rng(side)
     pixels[200 : 200 + side, 300 : 300 + side + 3] = rng.integers(0, 256, (side, side + 3, 3))
     assert found(pixels) == (WHOLE, False)
+
+
+def foggy_pier() -> np.ndarray:
+    """A photo whose top third is a foggy sky, flat to the eye (it darkens gently towards
+    the horizon), with two lamp posts seen against it, above a textured pier whose near
+    edge is in deep shadow."""
+    width, height, horizon, shadow = 1200, 800, 280, 760
+    pixels = rgb(scene(4, (width, height))).copy()
+    shade = np.linspace(146.0, 156.0, horizon)[:, None, None]
+    pixels[:horizon] = np.round(np.broadcast_to(shade, (horizon, width, 3))).astype(np.uint8)
+    dark = np.linspace(30.0, 36.0, height - shadow)[:, None, None]
+    pixels[shadow:] = np.round(np.broadcast_to(dark, (height - shadow, width, 3))).astype(np.uint8)
+    for x in (420, 660):
+        pixels[40:240, x : x + 30] = 60
+    return pixels
+
+
+def test_a_photographed_sky_is_not_an_apps_background() -> None:
+    assert screen_box(foggy_pier()) is None
+    assert not found(foggy_pier())[1]
+
+
+@pytest.mark.parametrize("quality", [60, 85])
+def test_a_screenshot_saved_as_jpeg_is_still_found(quality: int) -> None:
+    made = FAMILIES["screenshot"].make(scene(7, (960, 640)), family_rng(3, 0, "screenshot"))
+    shot = Image.open(io.BytesIO(made.encoded())).convert("RGB")
+    buffer = io.BytesIO()
+    shot.save(buffer, "JPEG", quality=quality)
+    again = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    x0, y0, x1, y1 = made.params["box"]
+    truth = (x0 / shot.width, y0 / shot.height, x1 / shot.width, y1 / shot.height)
+    box, screenshot = found(rgb(again))
+    assert screenshot
+    assert max(abs(a - b) for a, b in zip(box, truth, strict=True)) < 0.02
