@@ -199,7 +199,8 @@ class GroupsMixin:
             for group, group_id in zip(groups, match_ids(groups, known, live), strict=True):
                 key = signature(group.paths)
                 head = (key, group.tier.value, ids[group.anchor])
-                if group_id is not None and stored.get(group_id) == (head, _rows(group, ids)):
+                rows = _rows(group, ids)
+                if group_id is not None and stored.get(group_id) == (head, rows):
                     saved.append(replace(group, id=group_id))
                     continue
                 if group_id is None:  # its signature is new too (else it would have its id)
@@ -211,7 +212,7 @@ class GroupsMixin:
                     PhotoGroup.update(
                         signature=key, tier=group.tier.value, anchor=ids[group.anchor]
                     ).where(PhotoGroup.id == group_id).execute()
-                self._save_members(group_id, group, ids)
+                self._save_members(group_id, rows)
                 self.t.GroupSignature.insert(
                     signature=key, group_id=group_id
                 ).on_conflict_ignore().execute()
@@ -245,14 +246,16 @@ class GroupsMixin:
             if gid in members
         }
 
-    def _save_members(self, group_id: int, group: Group, ids: dict[str, int]) -> None:
+    def _save_members(
+        self, group_id: int, rows: frozenset[tuple[int, str, float, int | None]]
+    ) -> None:
         Member = self.t.GroupMember
         Member.delete().where(Member.group == group_id).execute()
-        rows = [
+        values = [
             {"group": group_id, "file": file, "relation": relation, "similarity": score, "burst": n}
-            for file, relation, score, n in _rows(group, ids)
+            for file, relation, score, n in rows
         ]
-        for chunk in chunks(rows):
+        for chunk in chunks(values):
             Member.insert_many(chunk).execute()
 
     def load_groups(

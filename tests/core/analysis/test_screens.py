@@ -31,16 +31,26 @@ def box_of(pixels: np.ndarray) -> tuple[float, float, float, float]:
     return found(pixels)[0]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_the_photo_in_a_screenshot_is_found_to_within_two_percent(seed: int) -> None:
-    size = (960, 640) if seed % 2 == 0 else (640, 900)
-    made = FAMILIES["screenshot"].make(scene(seed + 3, size), family_rng(seed, 0, "screenshot"))
+def screenshot_of(
+    seed: int, photo: int, size: tuple[int, int]
+) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """A fixture screenshot of scene ``photo`` and the box (fractions) the photo is in."""
+    made = FAMILIES["screenshot"].make(scene(photo, size), family_rng(seed, 0, "screenshot"))
     shot = Image.open(io.BytesIO(made.encoded())).convert("RGB")
     x0, y0, x1, y1 = made.params["box"]
-    truth = (x0 / shot.width, y0 / shot.height, x1 / shot.width, y1 / shot.height)
-    box, screenshot = found(rgb(shot))
+    return shot, (x0 / shot.width, y0 / shot.height, x1 / shot.width, y1 / shot.height)
+
+
+def assert_found(pixels: np.ndarray, truth: tuple[float, float, float, float]) -> None:
+    box, screenshot = found(pixels)
     assert screenshot
     assert max(abs(a - b) for a, b in zip(box, truth, strict=True)) < 0.02
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_photo_in_a_screenshot_is_found_to_within_two_percent(seed: int) -> None:
+    shot, truth = screenshot_of(seed, seed + 3, (960, 640) if seed % 2 == 0 else (640, 900))
+    assert_found(rgb(shot), truth)
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7])
@@ -111,13 +121,7 @@ def test_a_photographed_sky_is_not_an_apps_background() -> None:
 
 @pytest.mark.parametrize("quality", [60, 85])
 def test_a_screenshot_saved_as_jpeg_is_still_found(quality: int) -> None:
-    made = FAMILIES["screenshot"].make(scene(7, (960, 640)), family_rng(3, 0, "screenshot"))
-    shot = Image.open(io.BytesIO(made.encoded())).convert("RGB")
+    shot, truth = screenshot_of(3, 7, (960, 640))
     buffer = io.BytesIO()
     shot.save(buffer, "JPEG", quality=quality)
-    again = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    x0, y0, x1, y1 = made.params["box"]
-    truth = (x0 / shot.width, y0 / shot.height, x1 / shot.width, y1 / shot.height)
-    box, screenshot = found(rgb(again))
-    assert screenshot
-    assert max(abs(a - b) for a, b in zip(box, truth, strict=True)) < 0.02
+    assert_found(rgb(Image.open(io.BytesIO(buffer.getvalue()))), truth)
