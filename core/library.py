@@ -61,6 +61,7 @@ DB_ENV = "PHOTOSIFT_DB"
 DB_FILENAME = "catalog.sqlite3"
 _GROUPING = "grouping"  # setting: what the stored grouping was computed from
 _APP_STATE = "app_state"  # setting: where the app was left
+_WARM_PHOTOS = 300  # from this many photos, grouping's workers start before they are asked
 
 
 def default_db_path() -> str:
@@ -217,10 +218,12 @@ class Library(Actions):
 
         catalog = self.catalog
         cache = _CatalogCache(catalog)
-        with catalog.snapshot(), self._grouping_executor() as executor:
+        with catalog.snapshot(), contextlib.ExitStack() as stack:
             generation = catalog.generation()
+            photos = catalog.photos()
+            executor = stack.enter_context(self._grouping_executor(len(photos)))
             groups = group_photos(
-                catalog.photos(),
+                photos,
                 catalog.thumbnails,
                 options,
                 verdicts=catalog.verdicts(),
@@ -233,17 +236,21 @@ class Library(Actions):
         cache.flush()
         return generation, groups
 
-    def _grouping_executor(self) -> contextlib.AbstractContextManager[Executor | None]:
+    def _grouping_executor(self, photos: int) -> contextlib.AbstractContextManager[Executor | None]:
         """Worker processes on every core for the batches of pairs grouping verifies, kept
         for the whole grouping (its clustering asks for many small batches); none on one
-        core."""
+        core. For ``photos`` enough to need them, they start at once, while the photos are
+        fingerprinted and searched."""
         workers = os.cpu_count() or 1
         if workers < 2:
             return contextlib.nullcontext()
-        from core.matching.verify import init_worker
+        from core.matching.verify import init_worker, run_task
         from core.runtime.processes import ProcessExecutor
 
-        return ProcessExecutor(workers, initializer=init_worker, keep=True)
+        executor = ProcessExecutor(workers, initializer=init_worker, keep=True)
+        if photos >= _WARM_PHOTOS:
+            executor.warm(run_task)
+        return executor
 
     def _store(
         self, groups: list[Group], generation: int, settings: dict, options: GroupingOptions

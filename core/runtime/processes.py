@@ -116,6 +116,19 @@ class ProcessExecutor:
         self._kept = _Run(self, fn, tasks, should_stop)
         return self._kept.outcomes()
 
+    def warm(self, fn: Callable[[Any], Any]) -> None:
+        """Start every worker now, set up for ``fn`` (an executor that ``keeps`` them
+        only), so that they are ready when the first call comes: they start up (imports,
+        the initializer) while the caller does other work."""
+        if not self.keep:
+            raise ValueError("only an executor that keeps its workers can start them early")
+        self.close()
+        run: _Run[Any, Any] = _Run(self, fn, (), None)
+        self._kept = run
+        while run._has_room_to_start():
+            run._start()
+        run.exhausted, run.idle, run.used = True, True, False
+
     def close(self) -> None:
         """End the workers kept waiting for another call (if any)."""
         kept, self._kept = self._kept, None
@@ -235,6 +248,7 @@ class _Run(Generic[T, R]):
         self.context = multiprocessing.get_context("spawn")  # the caller may have threads
         self.keep = config.keep
         self.idle = False  # every task of the last call came back; the workers wait
+        self.used = True  # given tasks (False: started early, not asked for anything yet)
 
     def reusable(self, fn: Callable[[T], R]) -> bool:
         """The workers wait, set up for ``fn``."""
@@ -244,12 +258,15 @@ class _Run(Generic[T, R]):
         """Another call's tasks for the waiting workers."""
         self.tasks, self.exhausted, self.idle = iter(tasks), False, False
         self.should_stop = should_stop or _never
+        self.used = True
 
     def end(self) -> None:
-        """Let the waiting workers flush their logs and exit."""
+        """Let the waiting workers flush their logs and exit (those never given a task, still
+        starting up perhaps, are ended at once)."""
         self.idle = False
         try:
-            self._finish()
+            if self.used:
+                self._finish()
         finally:
             self._kill_all()
 

@@ -18,6 +18,7 @@ import logging
 import logging.handlers
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
@@ -98,17 +99,29 @@ def _set_up(fn_bytes: bytes, init_bytes: bytes | None) -> tuple[Callable[[Any], 
 def _serve(
     conn: Connection, channel: _Channel, fn: Callable[[Any], Any], setup_failure: str | None
 ) -> None:
-    while True:
-        try:
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if data == STOP:
-            return
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, inbox), name="tasks", daemon=True).start()
+    while (data := inbox.get()) is not None:
         _, task_id = HEADER.unpack_from(data)
         kind, payload = _perform(fn, memoryview(data)[HEADER.size :], setup_failure)
         if not channel.send(kind, task_id, payload):
             return  # the parent is gone
+
+
+def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
+    """Take the parent's tasks as they come, while the one before runs: a task may be
+    larger than the pipe holds, and the parent must not wait for a busy worker to read it
+    (the other workers would wait for their next task meanwhile). None: stop after the
+    tasks taken (told to, or the parent is gone)."""
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            break  # the parent is gone
+        if data == STOP:
+            break
+        inbox.put(data)
+    inbox.put(None)
 
 
 def _perform(

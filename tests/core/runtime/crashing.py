@@ -73,3 +73,9 @@ def fail_on_odd(n: int) -> int:
     if n % 2:
         raise ValueError(f"bad thing {n}")
     return os.getpid()
+
+
+def pid_after_with(task: tuple[float, bytes]) -> int:
+    """Sleeps, then answers its pid; the task carries a payload larger than a pipe holds."""
+    time.sleep(task[0])
+    return os.getpid()

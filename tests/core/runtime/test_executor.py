@@ -265,3 +265,35 @@ def test_a_kept_run_left_early_leaves_no_worker_behind() -> None:
     assert sorted(o.result for o in again) == [0, 1, 4]
     executor.close()
     assert multiprocessing.active_children() == []
+
+
+def test_workers_started_early_take_the_first_call_and_end_at_once_if_never_used() -> None:
+    executor = ProcessExecutor(2, keep=True)
+    executor.warm(crashing.pid_of)
+    started = {p.pid for p in multiprocessing.active_children()}
+    assert len(started) == 2  # before any call
+    outcomes = consume(executor.map_unordered(crashing.pid_of, range(8)))
+    assert {o.result for o in outcomes} <= started
+    executor.close()
+    assert multiprocessing.active_children() == []
+    executor.warm(crashing.pid_of)
+    within(HANG, executor.close)  # never given a task: ended, not waited for
+    assert multiprocessing.active_children() == []
+    with pytest.raises(ValueError):
+        ProcessExecutor(2).warm(crashing.pid_of)  # its workers end with each call
+
+
+def test_a_busy_worker_takes_its_next_task_at_once_so_that_stopping_stays_quick() -> None:
+    """A task larger than a pipe holds, sent to a worker still running the one before, must
+    not hold the parent until that one ends: it would ask nobody to stop meanwhile."""
+    big = bytes(4 << 20)
+    tasks = [(0.0, big), (15.0, big), (0.0, big), (0.0, big)]
+    began = time.monotonic()
+    outcomes = consume(
+        ProcessExecutor(1).map_unordered(
+            crashing.pid_after_with, tasks, lambda: time.monotonic() - began > 3.0
+        )
+    )
+    assert time.monotonic() - began < 8.0  # not the 15 s the second task runs
+    assert len(outcomes) == 1 and outcomes[0].ok
+    assert multiprocessing.active_children() == []
