@@ -98,10 +98,18 @@ def near_pairs_between(
     seed: int = 0,
     on_table: Callable[[int, int], None] | None = None,
 ) -> Pairs:
-    """Pairs (q, i): ``queries[q]`` within ``radius`` bits of ``index[i]``."""
+    """Pairs (q, i): ``queries[q]`` within ``radius`` bits of ``index[i]``, in that order.
+    Where one side is small (a few new photos against a library, a few hundred photos),
+    every pair is compared: that is cheaper than the tables, and finds them all."""
     queries = np.asarray(queries, np.uint64)
     index = np.asarray(index, np.uint64)
-    chosen = plan(len(queries), len(index), radius, recall)
+    n, m = len(queries), len(index)
+    if n * m <= _EVERY_PAIR * max(1, n + m):
+        every = _every_pair_within(queries, index, radius)
+        if on_table:
+            on_table(1, 1)
+        return every
+    chosen = plan(n, m, radius, recall)
     rng = np.random.default_rng(seed)
     codes = _Codes()
     for table in range(chosen.tables):
@@ -124,6 +132,25 @@ def near_pairs_between(
         if on_table:
             on_table(table + 1, chosen.tables)
     left, right = np.divmod(codes.unique(), max(1, len(index)))
+    distance = np.bitwise_count(queries[left] ^ index[right]).astype(np.int16)
+    return Pairs(left, right, distance)
+
+
+# Every pair is compared when there are at most this many per hash on both sides: comparing
+# costs about 4 ns a pair, the tables about 800 ns a hash (16 to 36 tables); measured on 2 cores.
+_EVERY_PAIR = 400
+_COMPARED = 1 << 22  # pairs compared at once (32 MiB of distances)
+
+
+def _every_pair_within(queries: np.ndarray, index: np.ndarray, radius: int) -> Pairs:
+    step = max(1, _COMPARED // max(1, len(index)))
+    lefts, rights = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for start in range(0, len(queries), step):
+        distances = np.bitwise_count(queries[start : start + step, None] ^ index[None, :])
+        left, right = np.nonzero(distances <= radius)
+        lefts.append(left + start)
+        rights.append(right)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
     distance = np.bitwise_count(queries[left] ^ index[right]).astype(np.int16)
     return Pairs(left, right, distance)
 
