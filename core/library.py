@@ -645,6 +645,9 @@ class _CatalogCache:
     def candidates(self, stamp: int) -> list[tuple[int, int, int, int, int, int, int]]:
         return self.catalog.cached_candidates(stamp)
 
+    def anchors(self) -> set[int]:
+        return self.catalog.group_anchors()
+
     def keep(
         self,
         variants: dict[int, bytes],

@@ -18,17 +18,18 @@ verify (``verify``: pairs -> linked or not), never one pair at a time:
    fail. A family of ``n`` copies costs about ``n - 1`` verifications, however many
    candidate pairs it has.
 2. **Anchors**: each family is split around *anchors*: the item ``rank`` puts first (the
-   caller's stand-in for the medoid), and after it each item in ``rank`` order more than
-   two candidate steps from an anchor before it (a long family, a chain of overlapping
-   crops, splits in many places at once). The members within reach of an anchor are
-   verified against it, all families at once: its candidates first, then what is linked to
-   those linked to it (a copy whose hash strayed from the original's is still near another
-   copy's); those linked to it form its cluster (in order of ``strength``, each accepted
-   by ``joins``; a member alike to two anchors joins the first), and the rest is clustered
-   again in the same way, among itself. Every member of a cluster is thus linked to its
-   anchor, which bounds its diameter; and a family costs about its candidate pairs, not
-   the square of its size (a family of 1,000 overlapping crops, each alike to a few
-   others, is not verified member by member against anchor after anchor).
+   caller's stand-in for the medoid, or the anchor it had before), and after it each item
+   in ``rank`` order more than two candidate steps from an anchor before it (a long family,
+   a chain of overlapping crops, splits in many places at once). The members within reach
+   of an anchor are verified against it, all families at once: its candidates first, then
+   what is linked to those linked to it (a copy whose hash strayed from the original's is
+   still near another copy's); those linked to it form its cluster (in order of
+   ``strength``, each accepted by ``joins``; a member alike to two anchors joins the
+   first), and the rest is clustered again in the same way, among itself. Every member of a
+   cluster is thus linked to its anchor, which bounds its diameter; and a family costs
+   about its candidate pairs, not the square of its size (a family of 1,000 overlapping
+   crops, each alike to a few others, is not verified member by member against anchor after
+   anchor).
 
 No pair is verified twice. The result depends only on the pairs' order and on each pair's
 own verdict, never on how the batches were cut or which pairs were verified early. Pure

@@ -57,12 +57,14 @@ _FACE_BYTES = similarity.VARIANTS * 8 + 1  # a face's variant hashes and its fla
 
 class Cache(Protocol):
     """What grouping keeps between runs (by file id), so that a scan that adds a few photos
-    costs the fingerprints, the search and the verifications of those photos only."""
+    costs the fingerprints, the search and the verifications of those photos only; and the
+    anchors of the groups it found (``anchors``), which a family keeps."""
 
     def variants(self, ids: Sequence[int]) -> dict[int, bytes]: ...
     def links(self) -> dict[tuple[int, int, float], float]: ...
     def searched(self, ids: Sequence[int], stamp: int) -> set[int]: ...
     def candidates(self, stamp: int) -> list[tuple[int, int, int, int, int, int, int]]: ...
+    def anchors(self) -> set[int]: ...
     def keep(
         self,
         variants: dict[int, bytes],
@@ -161,6 +163,8 @@ class Matcher:
         self._candidates: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
         self._neighbours: dict[int, dict[int, int]] = defaultdict(dict)
         self._known = cache.links() if cache else {}
+        anchors = cache.anchors() if cache else set()
+        self._anchored = {i for i, p in enumerate(reps) if p.id in anchors}
         self.new_links: list[tuple[int, int, float, float]] = []
 
     def _ensure(self, faces: Iterable[int]) -> None:
@@ -251,14 +255,17 @@ class Matcher:
         return ordered
 
     def rank(self, members: list[int]) -> list[int]:
-        """``members``, the likeliest anchor first: the most candidates among them, then the
-        closest hashes to them (a stand-in for the medoid; the original a family was made
-        from is a candidate of each of its copies)."""
+        """``members``, the likeliest anchor first: an anchor of the last grouping first
+        (a family that gained a photo keeps its anchor: its groups do not shuffle, and its
+        members were verified against it already), then the most candidates among them,
+        then the closest hashes to them (a stand-in for the medoid; the original a family
+        was made from is a candidate of each of its copies)."""
         inside = set(members)
+        anchored = self._anchored
 
-        def key(m: int) -> tuple[int, int, int]:
+        def key(m: int) -> tuple[bool, int, int, int]:
             near = [d for other, d in self._neighbours[m].items() if other in inside]
-            return (-len(near), sum(near), m)
+            return (m not in anchored, -len(near), sum(near), m)
 
         return sorted(members, key=key)
 

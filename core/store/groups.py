@@ -225,6 +225,15 @@ class GroupsMixin:
             ).on_conflict_replace().execute()
         return saved
 
+    def group_anchors(self) -> set[int]:
+        """The file ids of the stored groups' anchors (groups with members only)."""
+        PhotoGroup, Member = self.t.PhotoGroup, self.t.GroupMember
+        live = Member.select(Member.group).distinct()
+        query = PhotoGroup.select(PhotoGroup.anchor).where(
+            PhotoGroup.id.in_(live) & PhotoGroup.anchor.is_null(False)
+        )
+        return {anchor for (anchor,) in tuples(query)}
+
     def _stored_groups(
         self,
     ) -> dict[int, tuple[tuple[str, str, int], frozenset[tuple[int, str, float, int | None]]]]:

@@ -112,6 +112,24 @@ def test_a_scan_that_adds_photos_costs_the_verification_of_their_pairs_only(
     assert photos("s2/smaller.jpg") in photos.group_of(again.groups, "s2/orig.jpg").paths
 
 
+def test_a_family_that_gains_a_photo_keeps_the_anchor_it_had(photos, tmp_path):
+    before = photos.group_of(photos.groups(), "s2/orig.jpg")
+    save(scene(2, (320, 240)).resize((240, 180)), photos.root / "s2/smaller.jpg")
+    with Library(str(tmp_path / "fresh.sqlite3")) as fresh:  # what it would be anchored by
+        fresh.scan([str(photos.root)], ScanOptions(workers=1))
+        chosen = photos.group_of(fresh.groups().groups, "s2/orig.jpg").anchor
+    kept = next(p for p in before.paths if p not in (chosen, before.anchor))
+    with closing(sqlite3.connect(photos.library.path)) as conn, conn:  # as an earlier run left it
+        conn.execute(
+            "UPDATE photo_group SET anchor_id = (SELECT id FROM file WHERE path = ?) WHERE id = ?",
+            (os.fsencode(kept), before.id),
+        )
+    photos.scan()
+    after = photos.group_of(photos.groups(), "s2/orig.jpg")
+    assert after.paths == tuple(sorted([*before.paths, photos("s2/smaller.jpg")]))
+    assert after.anchor == kept
+
+
 def test_a_scan_that_adds_photos_costs_the_search_of_those_photos_only(photos, monkeypatch):
     from core.matching import hashindex, matcher, similarity
 
