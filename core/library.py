@@ -186,17 +186,18 @@ class Library(Actions):
             groups = self._load_groups()
             return GroupingResult(groups, chosen, options, False, True, _since(started))
         generation, groups = self._compute(options, reporter)
-        note = None
+        saved: list[Group] | None = None
         if what_if:
             note = "a what-if with other settings; --regroup keeps them"
         elif self.read_only:
             note = "the catalog is read-only here"
-        elif not self._store(groups, generation, settings, options):
+        else:
+            saved = self._store(groups, generation, settings, options)
             note = "the catalog changed while grouping (a scan running?); run groups again"
-        if note:
+        if saved is None:
             matched = catalog.match_group_ids(groups)
             return GroupingResult(matched, chosen, options, True, False, _since(started), note)
-        return GroupingResult(self._load_groups(), chosen, options, True, True, _since(started))
+        return GroupingResult(saved, chosen, options, True, True, _since(started))
 
     def _stored_settings(self) -> dict | None:
         raw = self.catalog.setting(_GROUPING)
@@ -254,14 +255,14 @@ class Library(Actions):
 
     def _store(
         self, groups: list[Group], generation: int, settings: dict, options: GroupingOptions
-    ) -> bool:
+    ) -> list[Group] | None:
         """Store ``groups`` as the catalog's grouping if nothing they were computed from
-        changed meanwhile; False if something did."""
+        changed meanwhile, and return them with their ids; None if something did."""
         catalog = self.catalog
         with catalog.writing(inputs=False):
             if catalog.generation() != generation:
-                return False
-            catalog.save_groups(groups)
+                return None
+            saved = catalog.save_groups(groups)
             state = {
                 **settings,
                 "generation": generation,
@@ -269,7 +270,7 @@ class Library(Actions):
                 "version": GROUPING_VERSION,
             }
             catalog.set_setting(_GROUPING, json.dumps(state, sort_keys=True))
-        return True
+        return saved
 
     def _hash_members(self, groups: Sequence[Group], sizes: set[int]) -> int:
         """Content-hash the grouped files without a hash whose size is that of a content a
