@@ -187,13 +187,15 @@ class Library(Actions):
             return GroupingResult(groups, chosen, options, False, True, _since(started))
         generation, groups = self._compute(options, reporter)
         saved: list[Group] | None = None
+        note = None
         if what_if:
             note = "a what-if with other settings; --regroup keeps them"
         elif self.read_only:
             note = "the catalog is read-only here"
         else:
             saved = self._store(groups, generation, settings, options)
-            note = "the catalog changed while grouping (a scan running?); run groups again"
+            if saved is None:
+                note = "the catalog changed while grouping (a scan running?); run groups again"
         if saved is None:
             matched = catalog.match_group_ids(groups)
             return GroupingResult(matched, chosen, options, True, False, _since(started), note)

@@ -136,8 +136,8 @@ def near_pairs_between(
     return Pairs(left, right, distance)
 
 
-# Every pair is compared when there are at most this many per hash on both sides: comparing
-# costs about 4 ns a pair, the tables about 800 ns a hash (16 to 36 tables); measured on 2 cores.
+# Every pair of n queries and m hashes is compared when n * m <= _EVERY_PAIR * (n + m):
+# comparing costs about 4 ns a pair, the tables about 800 ns a hash (16 to 36 tables).
 _EVERY_PAIR = 400
 _COMPARED = 1 << 22  # pairs compared at once (32 MiB of distances)
 
