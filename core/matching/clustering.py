@@ -70,12 +70,15 @@ def cluster(
     batch: int = BATCH,
     through: Through | None = None,
     eager: int = EAGER,
+    loose: Verify | None = None,
 ) -> list[Cluster]:
     """Clusters of two or more of the items ``0..count-1``, from candidate ``pairs`` (the
     likeliest first). An item not linked to its family's anchor may still join the
     anchor's cluster through a member linked to the anchor, if ``through`` names that
     member and the pair verifies (frames of one burst drift away from its first frame, and
-    still belong together). Members and clusters come sorted by id."""
+    still belong together). An item left in no cluster but linked to a member of one joins
+    it if ``loose`` says it is alike to its anchor (pairs (anchor, item) -> alike enough).
+    Members and clusters come sorted by id."""
     pool = [0] * count  # which pool each item is in: pairs count only within one
     pools = 1
     found: list[Cluster] = []
@@ -93,6 +96,8 @@ def cluster(
         )
         found += found_now
         live = [(a, b) for a, b in live if pool[a] == pool[b] >= 0]
+    if loose is not None:
+        _adopt(count, found, memo, near, loose, strength, joins)
     for c in found:
         c.members.sort()
     return sorted(found, key=lambda c: c.members[0])
@@ -332,3 +337,36 @@ def _through(
                 grown[n].append(m)
                 break
     return grown
+
+
+def _adopt(
+    count: int,
+    found: list[Cluster],
+    verify: _Memo,
+    near: list[set[int]],
+    loose: Verify,
+    strength: Strength,
+    joins: Joins | None,
+) -> None:
+    """Each item in no cluster joins a cluster one of whose members it is linked to, if
+    ``loose`` finds it alike to that cluster's anchor: the cluster of its strongest such
+    link first. (A copy of a copy whose hash strayed from the original's is linked to the
+    other copy and, at the raised similarity its hashes ask for, not to the original.)"""
+    cluster_of = {m: n for n, c in enumerate(found) for m in c.members}
+    asks: list[tuple[int, int, int]] = []  # (cluster, item, anchor)
+    for item in range(count):
+        if item in cluster_of:
+            continue
+        best: dict[int, float] = {}
+        for x in near[item]:
+            n = cluster_of.get(x)
+            if n is not None and verify.get(x, item):
+                best[n] = max(best.get(n, 0.0), strength(x, item))
+        for n in sorted(best, key=lambda n: (-best[n], n)):
+            asks.append((n, item, found[n].anchor))
+    verdicts = loose([(anchor, item) for _, item, anchor in asks])
+    joined: set[int] = set()
+    for (n, item, _), alike in zip(asks, verdicts, strict=True):
+        if alike and item not in joined and (joins is None or joins(found[n].members, item)):
+            found[n].members.append(item)
+            joined.add(item)

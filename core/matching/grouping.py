@@ -91,6 +91,7 @@ def group_photos(
         matcher.score,
         lambda members, item: forbidden.allows(members, (item,)),
         through=matcher.through,
+        loose=matcher.loose,
     )
     seconds = time.perf_counter() - started
     if cache is not None:

@@ -160,6 +160,7 @@ class Matcher:
         self._frame = {i: x for run in self.bursts for x, i in enumerate(run)}
         self._scores: dict[tuple[int, int], float] = {}
         self._needed: dict[tuple[int, int], float] = {}
+        self._loose: dict[tuple[int, int], float] = {}  # similarity verified at the threshold
         self._candidates: dict[tuple[int, int], tuple[int, int, int, Alignment]] = {}
         self._neighbours: dict[int, dict[int, int]] = defaultdict(dict)
         self._known = cache.links() if cache else {}
@@ -293,33 +294,52 @@ class Matcher:
             for key in dict.fromkeys((min(a, b), max(a, b)) for a, b in pairs)
             if key not in self._scores
         ]
-        for key in todo:
-            if self.flat[key[0]] or self.flat[key[1]]:
-                self._scores[key] = 0.0  # a blank photo is matched only by its content hash
-        todo = [key for key in todo if key not in self._scores]
-        unknown = []
         needs = [
             n for at in range(0, len(todo), _KEYS) for n in self.required(todo[at : at + _KEYS])
         ]
-        for key, needed in zip(todo, needs, strict=True):
+        for key, needed, score in zip(todo, needs, self._verified(todo, needs), strict=True):
             self._needed[key] = needed
+            self._scores[key] = score
+        return [self.alike(a, b) for a, b in pairs]
+
+    def loose(self, pairs: list[tuple[int, int]]) -> list[bool]:
+        """Whether each pair (an anchor, a photo linked to a member of the anchor's group) is
+        alike at the threshold itself, however far apart their hashes: the link to the
+        member is the other evidence that the similarity a pair needs is raised for."""
+        keys = list(dict.fromkeys((min(a, b), max(a, b)) for a, b in pairs))
+        threshold = round(self.options.threshold, 6)
+        todo = [key for key in keys if key not in self._loose]
+        for key, score in zip(todo, self._verified(todo, [threshold] * len(todo)), strict=True):
+            self._loose[key] = score
+            self._scores.setdefault(key, score)  # its similarity, if never verified otherwise
+        return [self._loose[(min(a, b), max(a, b))] >= threshold for a, b in pairs]
+
+    def _verified(self, keys: list[tuple[int, int]], needs: list[float]) -> list[float]:
+        """The similarity of each pair of representatives (a < b), verified as needing
+        that much: kept from an earlier grouping, or verified now."""
+        scores: list[float | None] = [None] * len(keys)
+        unknown = []
+        for n, (key, needed) in enumerate(zip(keys, needs, strict=True)):
             ida, idb = self._ids(*key)
             known = None if ida is None or idb is None else self._known.get((ida, idb, needed))
-            if known is not None:
-                self._scores[key] = known  # verified by an earlier grouping
+            if self.flat[key[0]] or self.flat[key[1]]:
+                scores[n] = 0.0  # a blank photo is matched only by its content hash
+            elif known is not None:
+                scores[n] = known  # verified by an earlier grouping
             else:
-                unknown.append((key, needed))
-        keys = [key for key, _ in unknown]
-        faces = [f for at in range(0, len(keys), _KEYS) for f in self._faces(keys[at : at + _KEYS])]
-        jobs = [(key, *found, needed) for (key, needed), found in zip(unknown, faces, strict=True)]
-        scores = self._run([(fa, fb, alignment, needed) for _, fa, fb, alignment, needed in jobs])
-        for (key, _, _, _, needed), score in zip(jobs, scores, strict=True):
-            self._scores[key] = score
-            ids = self._ids(*key)
+                unknown.append(n)
+        asked = [keys[n] for n in unknown]
+        faces = [
+            f for at in range(0, len(asked), _KEYS) for f in self._faces(asked[at : at + _KEYS])
+        ]
+        jobs = [(*found, needs[n]) for n, found in zip(unknown, faces, strict=True)]
+        for n, score in zip(unknown, self._run(jobs), strict=True):
+            scores[n] = score
+            ids = self._ids(*keys[n])
             if None not in ids:
-                self.new_links.append((*ids, needed, score))  # type: ignore[arg-type]
+                self.new_links.append((*ids, needs[n], score))  # type: ignore[arg-type]
         self.verified += len(jobs)
-        return [self.alike(a, b) for a, b in pairs]
+        return [0.0 if score is None else score for score in scores]
 
     def _ids(self, a: int, b: int) -> tuple[int | None, int | None]:
         """The file ids of two representatives, the smaller first."""

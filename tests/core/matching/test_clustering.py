@@ -173,3 +173,16 @@ def test_an_item_joins_through_the_member_it_is_allowed_to_join_through():
     assert [c.members for c in plain] == [[0, 1], [2, 3]]
     # 2 joins through 1 (linked to the anchor); 3 would need two steps: it stays out
     assert [c.members for c in grown] == [[0, 1, 2]]
+
+
+def test_an_item_left_out_joins_the_cluster_of_a_member_it_is_linked_to_if_alike_to_its_anchor():
+    # 0-1-2 one step apart (anchor 0 takes 1; 2 misses it and is left alone), and 3-4
+    positions = [0, 1, 2, 5, 6]
+    oracle = Oracle(positions, 1)
+    plain = cluster(5, all_pairs(5), oracle.verify, first, oracle.strength)
+    assert [c.members for c in plain] == [[0, 1], [3, 4]]
+    for reach, expected in ((2.5, [[0, 1, 2], [3, 4]]), (1.5, [[0, 1], [3, 4]])):
+        looser = Oracle(positions, reach)  # alike to the anchor, with the link as more evidence
+        found = cluster(5, all_pairs(5), oracle.verify, first, oracle.strength, loose=looser.verify)
+        assert [c.members for c in found] == expected
+        assert looser.asked == [(0, 2)]  # only the one left out, against its cluster's anchor
