@@ -17,7 +17,8 @@
 4. **Clustering** (``core.clustering``): families are the connected components of the
    pairs that verify, found without verifying pairs already connected; each family splits
    around its anchor, every member verified against it (a burst's frames may join through
-   their neighbours), and no person's "not duplicates" is overruled, so gradual changes
+   their neighbours; a photo left out but linked to a member joins if alike to the anchor
+   at the threshold itself), and no person's "not duplicates" is overruled, so gradual changes
    never chain into one giant group. A family of ``n`` copies costs about ``2n``
    verifications, not the ``n^2 / 2`` of its candidate pairs.
 5. **Tiers**: a member is *similar* when it is another shot (a burst frame, or EXIF says it
