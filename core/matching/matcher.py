@@ -311,7 +311,6 @@ class Matcher:
         todo = [key for key in keys if key not in self._loose]
         for key, score in zip(todo, self._verified(todo, [threshold] * len(todo)), strict=True):
             self._loose[key] = score
-            self._scores.setdefault(key, score)  # its similarity, if never verified otherwise
         return [self._loose[(min(a, b), max(a, b))] >= threshold for a, b in pairs]
 
     def _verified(self, keys: list[tuple[int, int]], needs: list[float]) -> list[float]:
@@ -518,10 +517,12 @@ class Matcher:
                         yield (a, b)
 
     def score(self, a: int, b: int) -> float:
-        """Similarity of two representatives as verified (0.0 if they never were)."""
+        """Similarity of two representatives as verified (0.0 if they never were; at the
+        threshold, if only so)."""
         if a == b:
             return 1.0
-        return self._scores.get((min(a, b), max(a, b)), 0.0)
+        key = (min(a, b), max(a, b))
+        return self._scores.get(key, self._loose.get(key, 0.0))
 
     def _face_pairs(
         self, keys: Sequence[tuple[int, int]], both_ways: bool
