@@ -116,19 +116,20 @@ def near_pairs_between(
         mask = _mask(rng, chosen.bits)
         keys = index & mask
         order = np.argsort(keys)
-        sorted_keys = keys[order]
-        probe = queries & mask
         # one search among the distinct keys (fewer, and no second search for run ends)
-        distinct, first, runs = np.unique(sorted_keys, return_index=True, return_counts=True)
-        at = np.minimum(np.searchsorted(distinct, probe), max(len(distinct) - 1, 0))
-        found = distinct[at] == probe if len(distinct) else np.zeros(len(probe), bool)
-        start = np.where(found, first[at] if len(distinct) else 0, 0)
-        count = np.where(found, runs[at] if len(distinct) else 0, 0)
-        q = np.repeat(np.arange(len(queries)), count)
-        offsets = np.arange(len(q)) - np.repeat(np.cumsum(count) - count, count)
-        i = order[np.repeat(start, count) + offsets]
-        close = np.bitwise_count(queries[q] ^ index[i]) <= radius
-        codes.add(q[close].astype(np.int64) * len(index) + i[close])
+        distinct, first, runs = np.unique(keys[order], return_index=True, return_counts=True)
+        for begin in range(0, n, _PROBED):  # the queries' collisions, a part at a time
+            part = queries[begin : begin + _PROBED]
+            probe = part & mask
+            at = np.minimum(np.searchsorted(distinct, probe), max(len(distinct) - 1, 0))
+            found = distinct[at] == probe if len(distinct) else np.zeros(len(probe), bool)
+            start = np.where(found, first[at] if len(distinct) else 0, 0)
+            count = np.where(found, runs[at] if len(distinct) else 0, 0)
+            q = np.repeat(np.arange(len(part)), count)
+            offsets = np.arange(len(q)) - np.repeat(np.cumsum(count) - count, count)
+            i = order[np.repeat(start, count) + offsets]
+            close = np.bitwise_count(part[q] ^ index[i]) <= radius
+            codes.add((q[close] + begin).astype(np.int64) * len(index) + i[close])
         if on_table:
             on_table(table + 1, chosen.tables)
     left, right = np.divmod(codes.unique(), max(1, len(index)))
@@ -140,6 +141,7 @@ def near_pairs_between(
 # comparing costs about 4 ns a pair, the tables about 800 ns a hash (16 to 36 tables).
 _EVERY_PAIR = 400
 _COMPARED = 1 << 22  # pairs compared at once (32 MiB of distances)
+_PROBED = 1 << 18  # queries looked up in a table at once (their collisions held meanwhile)
 
 
 def _every_pair_within(queries: np.ndarray, index: np.ndarray, radius: int) -> Pairs:
