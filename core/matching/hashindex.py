@@ -16,7 +16,7 @@ Pure numpy; must not import the store or any UI.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,16 +101,71 @@ def near_pairs_between(
     """Pairs (q, i): ``queries[q]`` within ``radius`` bits of ``index[i]``, in that order.
     Where one side is small (a few new photos against a library, a few hundred photos),
     every pair is compared: that is cheaper than the tables, and finds them all."""
+    (whole,) = lookups(queries, index, radius, recall=recall, seed=seed, part=len(queries))
+    return look_up(whole, on_table)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Some of a search's queries (from ``begin``) against its whole index, with the
+    search's plan (None: every pair compared): what ``look_up`` needs, anywhere. The
+    parts of one search, looked up in any order and ``joined``, give its pairs."""
+
+    queries: np.ndarray
+    index: np.ndarray
+    radius: int
+    plan: Plan | None
+    seed: int
+    begin: int
+
+
+def lookups(
+    queries: np.ndarray,
+    index: np.ndarray,
+    radius: int,
+    *,
+    recall: float = 0.99,
+    seed: int = 0,
+    part: int,
+) -> list[Lookup]:
+    """``near_pairs_between`` in parts of ``part`` queries (at least one part)."""
     queries = np.asarray(queries, np.uint64)
     index = np.asarray(index, np.uint64)
     n, m = len(queries), len(index)
-    if n * m <= _EVERY_PAIR * max(1, n + m):
-        every = _every_pair_within(queries, index, radius)
+    chosen = None if n * m <= _EVERY_PAIR * max(1, n + m) else plan(n, m, radius, recall)
+    step = max(1, part)
+    return [
+        Lookup(queries[begin : begin + step], index, radius, chosen, seed, begin)
+        for begin in range(0, max(n, 1), step)
+    ]
+
+
+def look_up(lookup: Lookup, on_table: Callable[[int, int], None] | None = None) -> Pairs:
+    """The pairs of one part of a search (``lookups``), numbered as in the whole search."""
+    if lookup.plan is None:
+        found = _every_pair_within(lookup.queries, lookup.index, lookup.radius)
         if on_table:
             on_table(1, 1)
-        return every
-    chosen = plan(n, m, radius, recall)
-    rng = np.random.default_rng(seed)
+    else:
+        found = _tables(lookup, lookup.plan, on_table)
+    return Pairs(found.left + lookup.begin, found.right, found.distance)
+
+
+def joined(parts: Sequence[Pairs]) -> Pairs:
+    """The pairs of a whole search from those of its parts, in the order of the parts."""
+    if not parts:
+        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int16))
+    return Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in _PAIR_FIELDS))
+
+
+_PAIR_FIELDS = ("left", "right", "distance")
+
+
+def _tables(lookup: Lookup, chosen: Plan, on_table: Callable[[int, int], None] | None) -> Pairs:
+    """The pairs the tables of ``chosen`` find, each within the radius."""
+    queries, index, radius = lookup.queries, lookup.index, lookup.radius
+    n = len(queries)
+    rng = np.random.default_rng(lookup.seed)
     codes = _Codes()
     for table in range(chosen.tables):
         mask = _mask(rng, chosen.bits)

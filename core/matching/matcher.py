@@ -33,6 +33,7 @@ _ALTERNATIVES = 3  # alignments of the next closest variants a verification may 
 _FINGERPRINT_CHUNK = 256  # faces fingerprinted at once (its transforms hold ~0.3 MB a face)
 _KEYS = 4096  # pairs whose needs and faces are worked out at once (~0.3 KB each meanwhile)
 _PARALLEL_FACES = 1024  # from this many faces to fingerprint, the executor's workers do it
+_LOOKUP = 1 << 18  # hashes looked up in one search task; from two tasks' worth, on the workers
 _BURST_NEIGHBOURS = 8  # in a long continuous run, compare each frame with this many next ones
 _SAME_MOMENT = 0.05  # seconds: capture times closer than this are the same shot
 _NO_MATCH = 1 << 30
@@ -435,13 +436,7 @@ class Matcher:
                 if len(query_faces) == 0 or len(index_faces) < (2 if len(old) == 0 else 1):
                     continue
                 queries = self.variants[query_faces, columns]
-                pairs = hashindex.near_pairs_between(
-                    queries.ravel(),
-                    self.variants[index_faces, plain],
-                    self.options.hash_radius,
-                    recall=self.options.recall,
-                    on_table=self._searched,
-                )
+                pairs = self._near_pairs(queries.ravel(), self.variants[index_faces, plain])
                 per_face = queries.shape[1]
                 found = [
                     pairs.distance,
@@ -461,6 +456,27 @@ class Matcher:
             (a, b): (d, fa, fb, self._alignment(column, fa) if search == 0 else turned(column))
             for (a, b), (d, fa, fb, search, column) in chosen.items()
         }
+
+    def _near_pairs(self, queries: np.ndarray, index: np.ndarray) -> hashindex.Pairs:
+        """``hashindex.near_pairs_between`` at the search settings; with many queries, in
+        parts on the executor's workers (idle until verification starts)."""
+        radius, recall = self.options.hash_radius, self.options.recall
+        if self.executor is None or len(queries) < 2 * _LOOKUP:
+            return hashindex.near_pairs_between(
+                queries, index, radius, recall=recall, on_table=self._searched
+            )
+        parts = hashindex.lookups(queries, index, radius, recall=recall, part=_LOOKUP)
+        found: list[hashindex.Pairs | None] = [None] * len(parts)
+        tasks = list(enumerate(parts))
+        for done, outcome in enumerate(
+            self.executor.map_unordered(verify.run_task, tasks, self.reporter.stopped), 1
+        ):
+            k, lookup = outcome.task
+            # a part that failed in a worker is looked up here (and its error raised)
+            found[k] = outcome.result if outcome.result is not None else hashindex.look_up(lookup)
+            self._searched(done, len(parts))
+        self.reporter.check()
+        return hashindex.joined([p for p in found if p is not None])
 
     def _remember(self, found: dict[tuple[int, int], tuple[int, int, int, int, int]]) -> None:
         """Put what the search found for the new faces in ``search``, by file id."""

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.matching import similarity
+from core.matching import hashindex, similarity
 from core.matching.similarity import Alignment
 
 # Pairs further than this below what they need, as they start (the best of their
@@ -91,11 +91,18 @@ def fingerprint(faces: Faces) -> tuple[np.ndarray, np.ndarray]:
     return similarity.variant_phashes(faces.thumbs, faces.aspects), flat
 
 
-def run_task(task: tuple[int, Batch | Faces]) -> list[float] | tuple[np.ndarray, np.ndarray]:
+def run_task(
+    task: tuple[int, Batch | Faces | hashindex.Lookup],
+) -> list[float] | tuple[np.ndarray, np.ndarray] | hashindex.Pairs:
     """What an executor runs for grouping (one function, so that its workers serve every
-    step): a batch of ``batches`` verified, or faces fingerprinted."""
+    step): a batch of ``batches`` verified, faces fingerprinted, or a part of a hash
+    search looked up."""
     work = task[1]
-    return fingerprint(work) if isinstance(work, Faces) else verify_batch(work)
+    if isinstance(work, Faces):
+        return fingerprint(work)
+    if isinstance(work, hashindex.Lookup):
+        return hashindex.look_up(work)
+    return verify_batch(work)
 
 
 def verify_pair(

@@ -337,7 +337,7 @@ def test_grouping_is_deterministic(originals):
     assert [m.photo.path for m in first[0].members] == sorted(first[0].paths)
 
 
-def test_worker_processes_fingerprint_and_verify_to_the_same_groups(originals, monkeypatch):
+def test_worker_processes_fingerprint_search_and_verify_to_the_same_groups(originals, monkeypatch):
     from core.matching import matcher
     from core.matching.verify import init_worker
     from core.runtime.processes import ProcessExecutor
@@ -354,8 +354,15 @@ def test_worker_processes_fingerprint_and_verify_to_the_same_groups(originals, m
     monkeypatch.setattr(matcher, "_BATCH", 3)  # in many small tasks
     monkeypatch.setattr(matcher, "_PARALLEL_FACES", 1)  # fingerprinted by the workers too
     monkeypatch.setattr(matcher, "_FINGERPRINT_CHUNK", 5)
+    monkeypatch.setattr(matcher, "_LOOKUP", 64)  # the hash search in parts on the workers too
+    joined: list[int] = []
+    join = matcher.hashindex.joined
+    monkeypatch.setattr(
+        matcher.hashindex, "joined", lambda parts: joined.append(len(parts)) or join(parts)
+    )
     with ProcessExecutor(2, initializer=init_worker, keep=True) as executor:
         spread = lib.group(executor=executor)
+    assert joined and max(joined) > 1  # searched in parts (else the test would prove little)
     assert spread == here
     assert len(here) == 2
 

@@ -71,6 +71,20 @@ def test_search_between_two_sets_matches_brute_force(count):
         assert as_set(found) == truth  # one side small: every pair was compared
 
 
+@pytest.mark.parametrize("count", [300, 3000])
+def test_a_search_in_parts_looked_up_in_any_order_finds_the_same_pairs(count):
+    index, _ = planted(3000, 0, seed=5)
+    queries = index[np.random.default_rng(2).choice(3000, count, replace=False)] ^ np.uint64(5)
+    whole = hashindex.near_pairs_between(queries, index, 6)
+    parts = hashindex.lookups(queries, index, 6, part=256)
+    assert len(parts) == -(-count // 256)
+    found = {id(p): hashindex.look_up(p) for p in reversed(parts)}
+    joined = hashindex.joined([found[id(p)] for p in parts])
+    for field in ("left", "right", "distance"):
+        assert np.array_equal(getattr(joined, field), getattr(whole, field))
+    assert len(whole) >= count  # each query's own hash is 2 bits away
+
+
 def test_plan_reaches_the_recall_at_the_radius_and_grows_with_size():
     small, large = hashindex.plan(1000, 1000, 10), hashindex.plan(1_000_000, 1_000_000, 10)
     assert small.recall_at(10) >= 0.99 and large.recall_at(10) >= 0.99
