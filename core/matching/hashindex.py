@@ -46,6 +46,10 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.left)
 
+    @staticmethod
+    def none() -> Pairs:
+        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int16))
+
 
 def _agree(distance: int, bits: int) -> float:
     return math.comb(HASH_BITS - distance, bits) / math.comb(HASH_BITS, bits)
@@ -154,7 +158,7 @@ def look_up(lookup: Lookup, on_table: Callable[[int, int], None] | None = None) 
 def joined(parts: Sequence[Pairs]) -> Pairs:
     """The pairs of a whole search from those of its parts, in the order of the parts."""
     if not parts:
-        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int16))
+        return Pairs.none()
     return Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in _PAIR_FIELDS))
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from core.analysis.hashing import THUMB_SIZE, thumb_from_bytes
 from core.matching import hashindex, similarity, verify
 from core.matching.options import GROUPING_VERSION, GroupingOptions
 from core.matching.similarity import Alignment
+from core.matching.verify import Executor
 from core.models import Phase, Photo
 from core.progress import Reporter
 
@@ -212,23 +213,12 @@ class Matcher:
             for chunk in [todo[start : start + _FINGERPRINT_CHUNK]]
         )
         executor = self.executor if len(todo) >= _PARALLEL_FACES else None
-        if executor is not None:
-            outcomes = (
-                (o.task, o.result)
-                for o in executor.map_unordered(verify.run_task, chunks, self.reporter.stopped)
-            )
-        else:
-            outcomes = ((task, None) for task in chunks)
         done = 0
-        for (start, faces), result in outcomes:
-            self.reporter.check()
+        for start, faces, (variants, flat) in self._tasks(chunks, executor):
             chunk = todo[start : start + len(faces.thumbs)]
-            # a chunk that failed in a worker is fingerprinted here (and its error raised)
-            variants, flat = verify.fingerprint(faces) if result is None else result
             self.variants[chunk], self.face_flat[chunk] = variants, flat
             done += len(chunk)
             self.reporter.step(done)
-        self.reporter.check()
         fingerprinted = {int(self.owner[f]) for f in todo}
         for i in sorted(fingerprinted):
             rep_id = self.reps[i].id
@@ -392,25 +382,28 @@ class Matcher:
         size = max(_SMALLEST_BATCH, min(_BATCH, size))
         chunks = verify.batches(jobs, self.thumbs, self.aspects, size)  # made as needed
         done = 0
-        if executor is not None:
-            outcomes = executor.map_unordered(verify.run_task, chunks, self.reporter.stopped)
-            for outcome in outcomes:
-                offset, batch = outcome.task
-                # a batch that failed in a worker is verified here (and its error raised)
-                result = outcome.result
-                if result is None:
-                    result = verify.verify_batch(batch)
-                scores[offset : offset + len(batch.pairs)] = result
-                done += len(batch.pairs)
-                self._progress(done)
-            self.reporter.check()
-        else:
-            for offset, batch in chunks:
-                self.reporter.check()
-                scores[offset : offset + len(batch.pairs)] = verify.verify_batch(batch)
-                done += len(batch.pairs)
-                self._progress(done)
+        for offset, batch, result in self._tasks(chunks, executor):
+            scores[offset : offset + len(batch.pairs)] = result
+            done += len(batch.pairs)
+            self._progress(done)
         return scores
+
+    def _tasks(
+        self, tasks: Iterable[tuple[int, Any]], executor: Executor | None
+    ) -> Iterator[tuple[int, Any, Any]]:
+        """(number, work, result) of each grouping task (number, work): ``verify.run_task``
+        on the executor's workers (a task that failed there is run here, and its error
+        raised), or here without one, asking before each whether to stop."""
+        if executor is None:
+            for number, work in tasks:
+                self.reporter.check()
+                yield number, work, verify.run_task((number, work))
+            return
+        for outcome in executor.map_unordered(verify.run_task, tasks, self.reporter.stopped):
+            number, work = outcome.task
+            result = outcome.result
+            yield number, work, verify.run_task(outcome.task) if result is None else result
+        self.reporter.check()
 
     def _progress(self, done: int) -> None:
         self.reporter.step(min(self.verified + done, self.reporter.total or 0))
@@ -466,17 +459,11 @@ class Matcher:
                 queries, index, radius, recall=recall, on_table=self._searched
             )
         parts = hashindex.lookups(queries, index, radius, recall=recall, part=_LOOKUP)
-        found: list[hashindex.Pairs | None] = [None] * len(parts)
-        tasks = list(enumerate(parts))
-        for done, outcome in enumerate(
-            self.executor.map_unordered(verify.run_task, tasks, self.reporter.stopped), 1
-        ):
-            k, lookup = outcome.task
-            # a part that failed in a worker is looked up here (and its error raised)
-            found[k] = outcome.result if outcome.result is not None else hashindex.look_up(lookup)
+        found = [hashindex.Pairs.none()] * len(parts)
+        for done, (k, _, pairs) in enumerate(self._tasks(enumerate(parts), self.executor), 1):
+            found[k] = pairs
             self._searched(done, len(parts))
-        self.reporter.check()
-        return hashindex.joined([p for p in found if p is not None])
+        return hashindex.joined(found)
 
     def _remember(self, found: dict[tuple[int, int], tuple[int, int, int, int, int]]) -> None:
         """Put what the search found for the new faces in ``search``, by file id."""
